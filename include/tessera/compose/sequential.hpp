@@ -1,0 +1,140 @@
+// `Sequential<A, B, C>`: y = C(B(A(x))), PyTorch's nn.Sequential. The layer list stays flat; each
+// layer's input shape is the previous one's output, computed and checked at compile time.
+// Intermediate outputs are kept in the model's arena, at offsets fixed by the shapes.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "tessera/core/module.hpp"
+
+namespace tessera {
+
+namespace detail {
+// Binds each layer to the previous one's output: Modules is a std::tuple of bound modules.
+template <class T, class Dev, std::size_t Position, class In, class... Layers>
+struct chain {
+  using modules = std::tuple<>;
+  using output = In;
+};
+template <class T, class Dev, std::size_t Position, class In, class L, class... Rest>
+struct chain<T, Dev, Position, In, L, Rest...> {
+  using head = bind_t<L, In, T, Dev, Position>;
+  using tail = chain<T, Dev, Position + 1, typename head::output_shape, Rest...>;
+  using modules = decltype(std::tuple_cat(std::declval<std::tuple<head>>(),
+                                          std::declval<typename tail::modules>()));
+  using output = typename tail::output;
+};
+}  // namespace detail
+
+template <class... Layers>
+struct Sequential {
+  static_assert(sizeof...(Layers) > 0, "tessera: Sequential needs at least one layer");
+
+  // Every layer's own rule is checked (with its position) while binding, below.
+  template <class In>
+  static constexpr ShapeOk check() {
+    return {};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module {
+    using chained = detail::chain<T, Dev, 0, In, Layers...>;
+    using modules = typename chained::modules;
+    using input_shape = In;
+    using output_shape = typename chained::output;
+    static constexpr std::size_t count = sizeof...(Layers);
+
+    template <std::size_t I>
+    using layer_t = std::tuple_element_t<I, modules>;
+
+   private:
+    template <class F>
+    static constexpr auto sum(F f) {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return (decltype(f(std::integral_constant<std::size_t, 0>{})){} + ... +
+                f(std::integral_constant<std::size_t, I>{}));
+      }(std::make_index_sequence<count>{});
+    }
+    // Per-sample offset of the I-th intermediate output (outputs of layers 0..count-2), then of
+    // the I-th layer's own kept memory after all intermediates.
+    template <std::size_t I>
+    static constexpr std::size_t intermediate_offset() {
+      return [&]<std::size_t... J>(std::index_sequence<J...>) {
+        return (std::size_t{0} + ... + layer_t<J>::output_shape::size);
+      }(std::make_index_sequence<I>{});
+    }
+    static constexpr std::size_t intermediates_size = intermediate_offset<count - 1>();
+    template <std::size_t I>
+    static constexpr std::size_t kept_offset() {
+      return intermediates_size + [&]<std::size_t... J>(std::index_sequence<J...>) {
+        return (std::size_t{0} + ... + layer_t<J>::keep_size);
+      }(std::make_index_sequence<I>{});
+    }
+
+   public:
+    static constexpr std::size_t parameter_count =
+        sum([](auto i) { return layer_t<i>::parameter_count; });
+    static constexpr std::size_t buffer_count = sum([](auto i) { return layer_t<i>::buffer_count; });
+    static constexpr double flops = sum([](auto i) { return double(layer_t<i>::flops); });
+    static constexpr std::size_t keep_size = kept_offset<count>();
+    static constexpr std::size_t scratch_size = [] {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::max({std::size_t{0}, layer_t<I>::scratch_size...});
+      }(std::make_index_sequence<count>{});
+    }();
+
+    modules layers;
+
+    template <std::size_t I>
+    auto& layer() {
+      return std::get<I>(layers);
+    }
+
+    static std::string describe() { return "Sequential"; }
+
+    template <class V>
+    void visit(V& v) {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (v.child(child_segment<Layers>(I), std::get<I>(layers)), ...);
+      }(std::make_index_sequence<count>{});
+    }
+
+    // Keeps every intermediate output for backward.
+    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (forward_layer<I>(x, y, n, keep, cx), ...);
+      }(std::make_index_sequence<count>{});
+    }
+
+    template <std::size_t I>
+    const T* input_of(const T* x, index n, T* keep) const {
+      if constexpr (I == 0)
+        return x;
+      else
+        return keep + std::size_t(n) * intermediate_offset<I - 1>();
+    }
+    template <std::size_t I>
+    T* output_of(T* y, index n, T* keep) const {
+      if constexpr (I == count - 1)
+        return y;
+      else
+        return keep + std::size_t(n) * intermediate_offset<I>();
+    }
+    template <std::size_t I>
+    T* kept_by(index n, T* keep) const {
+      return keep + std::size_t(n) * kept_offset<I>();
+    }
+
+   private:
+    template <std::size_t I>
+    void forward_layer(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+      std::get<I>(layers).forward(input_of<I>(x, n, keep), output_of<I>(y, n, keep), n,
+                                  kept_by<I>(n, keep), cx);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,210 @@
+// The layer concept, written down once. A layer is a small *spec* type holding its
+// hyperparameters (`Conv2d<64, 3>`); binding it to an input shape, a scalar type and a device
+// gives its *module* (`Conv2d<64, 3>::Module<Shape<3, 32, 32>, float, Cpu>`), which holds pointers
+// to its parameters and runs forward. See docs/layers.md for a walk through one layer.
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "tessera/core/device.hpp"
+#include "tessera/core/fixed_string.hpp"
+#include "tessera/core/random.hpp"
+#include "tessera/core/shape.hpp"
+
+namespace tessera {
+
+// A trainable tensor: its values and gradient live in the model's two contiguous blocks (one
+// all-reduce can serve data-parallel training later); a module keeps only the pointers.
+template <class T>
+struct Param {
+  T* value = nullptr;
+  T* grad = nullptr;
+};
+
+// How a parameter or buffer starts out. The defaults each layer names are PyTorch's, so an
+// untrained model is distributed like PyTorch's.
+struct Init {
+  enum class Kind { constant, uniform, normal } kind = Kind::constant;
+  double a = 0, b = 0;  // constant: a; uniform: [a, b); normal: mean a, stddev b
+
+  static constexpr Init constant(double value) { return {Kind::constant, value, 0}; }
+  static constexpr Init zeros() { return constant(0); }
+  static constexpr Init ones() { return constant(1); }
+  static constexpr Init uniform(double low, double high) { return {Kind::uniform, low, high}; }
+  static constexpr Init normal(double mean, double stddev) { return {Kind::normal, mean, stddev}; }
+  // PyTorch's Linear/Conv default (kaiming_uniform with a = sqrt(5), and the bias rule): both
+  // reduce to U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  static Init fan_in_uniform(double fan_in) {
+    const double bound = fan_in > 0 ? 1 / std::sqrt(fan_in) : 0;
+    return uniform(-bound, bound);
+  }
+};
+
+using Dims = std::vector<std::int64_t>;
+
+// What a forward call needs besides its tensors.
+template <class T>
+struct Context {
+  T* scratch = nullptr;       // temporary memory: the model's largest scratch_size times the batch
+  bool training = false;      // BatchNorm batch statistics, Dropout
+  Generator* rng = nullptr;   // Dropout masks
+};
+
+// ---- Compile-time shape rules ---------------------------------------------------------------
+// A layer's `check<In>()` returns ShapeOk, or a Rule whose text says in words what is wrong; the
+// combinator that binds the layer then instantiates `shape_error`, whose name, printed first by
+// the compiler, carries the layer, its position, its input shape and the rule.
+
+struct ShapeOk {};
+template <FixedString Text, class... Detail>
+struct Rule {};
+template <class... S>
+struct expected {};
+
+// Where a broken rule sits: the layer spec and its index in the enclosing composition.
+template <std::size_t Position, class Layer>
+struct at_layer {};
+
+template <class Where, class Input, class Broken>
+struct shape_error {
+  static_assert(sizeof(Where) == 0,
+                "tessera: shape error -- the line above names the layer, its position, its input "
+                "shape and the rule it breaks");
+};
+
+// The output of a layer whose rule broke; everything after it is skipped, so the first error is
+// the only one.
+struct InvalidShape {
+  static constexpr std::size_t size = 0;
+  static std::string to_string() { return "<invalid>"; }
+  static std::string to_string_with_batch(index) { return "<invalid>"; }
+};
+
+template <class L, class In>
+inline constexpr bool shape_ok = std::is_same_v<decltype(L::template check<In>()), ShapeOk>;
+
+// Stands in for a module whose input could not be formed; never runs.
+template <class In>
+struct InvalidModule {
+  using input_shape = In;
+  using output_shape = InvalidShape;
+  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0;
+  static constexpr double flops = 0;
+  static std::string describe() { return "<invalid>"; }
+  template <class V>
+  void visit(V&) {}
+  template <class T, class Cx>
+  void forward(const T*, T*, index, T*, Cx&) {}
+};
+
+namespace detail {
+template <class L, class In, class T, class Dev, std::size_t Position>
+consteval auto bind_layer() {
+  if constexpr (std::is_same_v<In, InvalidShape>) {
+    return std::type_identity<InvalidModule<In>>{};
+  } else if constexpr (!shape_ok<L, In>) {
+    [[maybe_unused]] shape_error<at_layer<Position, L>, In, decltype(L::template check<In>())> e;
+    return std::type_identity<InvalidModule<In>>{};
+  } else {
+    return std::type_identity<typename L::template Module<In, T, Dev>>{};
+  }
+}
+}  // namespace detail
+
+// The module of layer spec L for input shape In; a broken shape rule is reported here.
+template <class L, class In, class T, class Dev, std::size_t Position = 0>
+using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>())::type;
+
+// What every bound module provides. Combinators rely on exactly this.
+//   input_shape, output_shape   Shape or Shapes (per sample)
+//   parameter_count             trainable elements, as PyTorch counts them
+//   buffer_count                non-trainable elements of the scalar type (running statistics)
+//   flops                       forward floating-point operations per sample (a multiply-add is 2)
+//   keep_size                   elements per sample kept in the model's arena between forward and
+//                               backward (intermediate activations, masks)
+//   scratch_size                elements per sample of temporary memory a call needs
+//   describe()                  PyTorch-like text for summaries
+//   visit(v)                    hands every parameter, buffer and child to a visitor:
+//                                 v.parameter(name, Param<T>&, Dims, Init)
+//                                 v.buffer(name, T*&, Dims, Init)
+//                                 v.counter(name, std::int64_t&)
+//                                 v.child(segment, module)   (segment "" adds no name)
+//   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y
+template <class M>
+concept Module = requires(M m) {
+  typename M::input_shape;
+  typename M::output_shape;
+  { M::parameter_count } -> std::convertible_to<std::size_t>;
+  { M::buffer_count } -> std::convertible_to<std::size_t>;
+  { M::keep_size } -> std::convertible_to<std::size_t>;
+  { M::scratch_size } -> std::convertible_to<std::size_t>;
+  { M::flops } -> std::convertible_to<double>;
+  { M::describe() } -> std::convertible_to<std::string>;
+};
+
+// Defaults for a leaf layer's module; a layer overrides what it needs.
+struct LeafModule {
+  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0;
+  template <class V>
+  void visit(V&) {}
+};
+
+// Defaults for a layer that maps each element on its own (activations): same shape out as in.
+template <class In, int FlopsPerElement = 1>
+struct ElementwiseModule : LeafModule {
+  using input_shape = In;
+  using output_shape = In;
+  static constexpr double flops = FlopsPerElement * double(In::size);
+};
+
+// The rule of layers that take exactly one tensor of any shape.
+template <FixedString Layer, class In>
+constexpr auto one_tensor_check() {
+  if constexpr (SingleShape<In>)
+    return ShapeOk{};
+  else
+    return Rule<Layer>{};
+}
+
+// Naming of children: `Named<"encoder", L>` puts a name where the index would be.
+template <class L>
+struct segment_of {
+  static constexpr std::string_view name{};
+  static constexpr bool named = false;
+};
+
+template <class L>
+std::string child_segment(std::size_t position) {
+  if constexpr (segment_of<L>::named)
+    return std::string(segment_of<L>::name);
+  else
+    return std::to_string(position);
+}
+
+// Whether a layer adds a bias: `Conv2d<64, 3, 1, 0, no_bias>`.
+enum class Bias { with_bias, no_bias };
+inline constexpr Bias with_bias = Bias::with_bias;
+inline constexpr Bias no_bias = Bias::no_bias;
+
+// "0.2", as PyTorch prints a hyperparameter: shortest form that reads back the same.
+inline std::string number_text(double v) {
+  char buf[32];
+  for (int precision = 1; precision < 18; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+// "(3, 3)", as PyTorch prints a square kernel size or stride.
+inline std::string pair_text(int a) { return "(" + std::to_string(a) + ", " + std::to_string(a) + ")"; }
+
+}  // namespace tessera

@@ -1,0 +1,70 @@
+// ConvTranspose2d<Out, Kernel, Stride, Padding, OutputPadding, Bias, Dilation>: PyTorch's
+// nn.ConvTranspose2d(in, Out, ...) on Shape<C, H, W>. Output extent
+// (H - 1) S - 2 P + D (K - 1) + OutputPadding + 1. Parameters "weight" (C x Out x K x K) and
+// "bias" (Out); PyTorch takes fan_in from weight.size(1), so U(-1/sqrt(Out K K), +...).
+//   ConvTranspose2d<64, 4, 2, 1>   // doubles H and W
+#pragma once
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/conv2d/conv2d.hpp"
+
+namespace tessera {
+
+template <int Out, int Kernel, int Stride = 1, int Padding = 0, int OutputPadding = 0,
+          Bias B = with_bias, int Dilation = 1>
+struct ConvTranspose2d {
+  static_assert(Out > 0 && Kernel > 0 && Stride > 0 && Padding >= 0 && Dilation > 0,
+                "tessera: ConvTranspose2d needs positive channels, kernel, stride and dilation, and padding >= 0");
+  static_assert(OutputPadding >= 0 && (OutputPadding < Stride || OutputPadding < Dilation),
+                "tessera: ConvTranspose2d's output padding must be smaller than its stride or dilation");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In> || In::rank != 3)
+      return Rule<"ConvTranspose2d needs a Shape<C, H, W> input">{};
+    else if constexpr (ops::ConvGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding) < 1 ||
+                       ops::ConvGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding) < 1)
+      return Rule<"ConvTranspose2d: the padding leaves an empty output">{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    static constexpr ops::ConvGeometry geometry{
+        In::dims[0], In::dims[1], In::dims[2], Out,
+        ops::ConvGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding),
+        ops::ConvGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding),
+        Kernel, Stride, Padding, Dilation};
+    static constexpr bool has_bias = B == with_bias;
+    static constexpr int fan_in = Out * Kernel * Kernel;
+    using input_shape = In;
+    using output_shape = Shape<Out, geometry.out_h, geometry.out_w>;
+    static constexpr std::size_t parameter_count =
+        std::size_t(In::dims[0]) * Out * Kernel * Kernel + (has_bias ? Out : 0);
+    static constexpr double flops = 2.0 * In::size * Out * Kernel * Kernel;
+    static constexpr std::size_t scratch_size = ops::cpu::conv_transpose2d_scratch(geometry);
+
+    Param<T> weight, bias;
+
+    static std::string describe() {
+      std::string s = "ConvTranspose2d(" + std::to_string(In::dims[0]) + ", " + std::to_string(Out) +
+                      ", kernel_size=" + pair_text(Kernel) + ", stride=" + pair_text(Stride);
+      if (Padding) s += ", padding=" + pair_text(Padding);
+      if (OutputPadding) s += ", output_padding=" + pair_text(OutputPadding);
+      if (Dilation != 1) s += ", dilation=" + pair_text(Dilation);
+      return s + (has_bias ? ")" : ", bias=False)");
+    }
+    template <class V>
+    void visit(V& v) {
+      v.parameter("weight", weight, {In::dims[0], Out, Kernel, Kernel}, Init::fan_in_uniform(fan_in));
+      if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(fan_in));
+    }
+    void forward(const T* x, T* y, index n, T*, Context<T>& cx) {
+      ops::conv_transpose2d_forward(Dev{}, geometry, x, weight.value, has_bias ? bias.value : nullptr,
+                                    y, n, cx.scratch);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,27 @@
+// LeakyReLU<Slope>: y = x for x >= 0, Slope * x otherwise; PyTorch's nn.LeakyReLU(Slope).
+//   LeakyReLU<0.2>
+#pragma once
+
+#include <string>
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
+
+namespace tessera {
+
+template <double Slope = 0.01>
+struct LeakyReLU {
+  template <class In>
+  static constexpr auto check() {
+    return one_tensor_check<"LeakyReLU takes one tensor", In>();
+  }
+  template <class In, class T, class Dev>
+  struct Module : ElementwiseModule<In, 2> {
+    static std::string describe() { return "LeakyReLU(negative_slope=" + number_text(Slope) + ")"; }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return v >= T(0) ? v : T(Slope) * v; });
+    }
+  };
+};
+
+}  // namespace tessera

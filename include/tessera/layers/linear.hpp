@@ -1,0 +1,51 @@
+// Linear<Out>: y = x W^T + b on flat inputs, PyTorch's nn.Linear(in, Out); `in` comes from the
+// input shape. Parameters "weight" (Out x in) and "bias" (Out), U(-1/sqrt(in), 1/sqrt(in)).
+//   Sequential<Flatten, Linear<256>, ReLU, Linear<10>>
+#pragma once
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/linear/linear.hpp"
+
+namespace tessera {
+
+template <int Out, Bias B = with_bias>
+struct Linear {
+  static_assert(Out > 0, "tessera: Linear needs a positive number of output features");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In>)
+      return Rule<"Linear takes one tensor">{};
+    else if constexpr (In::rank != 1)
+      return Rule<"Linear needs a flat input Shape<F>; put Flatten before it", expected<Shape<In::size>>>{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    static constexpr int in = In::dims[0];
+    static constexpr bool has_bias = B == with_bias;
+    using input_shape = In;
+    using output_shape = Shape<Out>;
+    static constexpr std::size_t parameter_count = std::size_t(Out) * in + (has_bias ? Out : 0);
+    static constexpr double flops = 2.0 * in * Out;
+
+    Param<T> weight, bias;
+
+    static std::string describe() {
+      return "Linear(in_features=" + std::to_string(in) + ", out_features=" + std::to_string(Out) +
+             ", bias=" + (has_bias ? "True" : "False") + ")";
+    }
+    template <class V>
+    void visit(V& v) {
+      v.parameter("weight", weight, {Out, in}, Init::fan_in_uniform(in));
+      if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(in));
+    }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      ops::linear_forward(Dev{}, x, weight.value, has_bias ? bias.value : nullptr, y, n, in, Out);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,47 @@
+// Flatten: Shape<C, H, W> -> Shape<C H W>, PyTorch's nn.Flatten() (start_dim 1).
+// Reshape<Shape<...>>: the same elements under another per-sample shape, as x.view(n, ...) does;
+// the element counts must agree. Both copy (the arena keeps every layer's output).
+//   Sequential<Linear<128 * 16 * 16>, Reshape<Shape<128, 16, 16>>, BatchNorm2d<>>
+#pragma once
+
+#include <algorithm>
+
+#include "tessera/core/module.hpp"
+
+namespace tessera {
+
+template <SingleShape Target>
+struct Reshape {
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In>)
+      return Rule<"Reshape takes one tensor">{};
+    else if constexpr (In::size != Target::size)
+      return Rule<"Reshape: the target shape holds a different number of elements", expected<Target>>{};
+    else
+      return ShapeOk{};
+  }
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    using input_shape = In;
+    using output_shape = Target;
+    static constexpr double flops = 0;
+    static std::string describe() { return "Reshape" + Target::to_string().substr(5); }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      std::copy(x, x + std::size_t(n) * In::size, y);
+    }
+  };
+};
+
+struct Flatten {
+  template <class In>
+  static constexpr auto check() {
+    return one_tensor_check<"Flatten takes one tensor", In>();
+  }
+  template <class In, class T, class Dev>
+  struct Module : Reshape<Shape<In::size>>::template Module<In, T, Dev> {
+    static std::string describe() { return "Flatten(start_dim=1, end_dim=-1)"; }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,25 @@
+// Tanh: y = tanh(x), PyTorch's nn.Tanh. Any shape.
+#pragma once
+
+#include <cmath>
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
+
+namespace tessera {
+
+struct Tanh {
+  template <class In>
+  static constexpr auto check() {
+    return one_tensor_check<"Tanh takes one tensor", In>();
+  }
+  template <class In, class T, class Dev>
+  struct Module : ElementwiseModule<In, 1> {
+    static std::string describe() { return "Tanh()"; }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return std::tanh(v); });
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,303 @@
+// `Model<Spec, Input, Device, Scalar>` binds a layer spec to its input shape(s) and owns what the
+// spec only describes: the parameters and gradients (two contiguous blocks), the buffers, the
+// activation arena, the train/eval mode and the random generator.
+#pragma once
+
+#include <cstdint>
+#include <iomanip>
+#include <sstream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tessera/core/module.hpp"
+#include "tessera/core/tensor.hpp"
+
+namespace tessera {
+
+template <class T>
+struct TensorEntry {
+  enum class Kind { parameter, buffer, counter };
+  std::string name;  // PyTorch state_dict key
+  Kind kind;
+  Dims dims;
+  T* value = nullptr;            // parameter or buffer
+  T* grad = nullptr;             // parameter only
+  std::int64_t* count = nullptr; // counter only (num_batches_tracked)
+  Init init;
+
+  std::size_t size() const {
+    std::size_t s = 1;
+    for (auto d : dims) s *= std::size_t(d);
+    return s;
+  }
+  std::span<T> values() const { return {value, size()}; }
+  std::span<T> grads() const { return {grad, size()}; }
+};
+
+namespace detail {
+inline std::string join_name(const std::string& prefix, std::string_view segment) {
+  if (segment.empty()) return prefix;
+  if (prefix.empty()) return std::string(segment);
+  return prefix + "." + std::string(segment);
+}
+
+// Gives each parameter and buffer its place in the model's blocks, in forward order.
+template <class T>
+struct Layout {
+  T* next_value;
+  T* next_grad;
+  T* next_buffer;
+  std::vector<TensorEntry<T>>& entries;
+  std::string prefix;
+
+  static std::size_t count(const Dims& dims) {
+    std::size_t s = 1;
+    for (auto d : dims) s *= std::size_t(d);
+    return s;
+  }
+  void parameter(std::string_view name, Param<T>& p, Dims dims, Init init) {
+    p.value = next_value;
+    p.grad = next_grad;
+    const std::size_t s = count(dims);
+    next_value += s;
+    next_grad += s;
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::parameter, std::move(dims),
+                       p.value, p.grad, nullptr, init});
+  }
+  void buffer(std::string_view name, T*& b, Dims dims, Init init) {
+    b = next_buffer;
+    next_buffer += count(dims);
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::buffer, std::move(dims), b,
+                       nullptr, nullptr, init});
+  }
+  void counter(std::string_view name, std::int64_t& c) {
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::counter, Dims{}, nullptr,
+                       nullptr, &c, Init::zeros()});
+  }
+  template <class M>
+  void child(std::string_view segment, M& m) {
+    const std::string saved = prefix;
+    prefix = join_name(prefix, segment);
+    m.visit(*this);
+    prefix = saved;
+  }
+};
+
+// Collects torchinfo-like rows: one per module, depth-first.
+struct SummaryRows {
+  struct Row {
+    std::string path, type, output;
+    std::size_t depth, parameters;
+  };
+  std::vector<Row> rows;
+  std::string prefix;
+  std::size_t depth = 0;
+  index batch = 1;
+
+  template <class T>
+  void parameter(std::string_view, Param<T>&, Dims, Init) {}
+  template <class T>
+  void buffer(std::string_view, T*&, Dims, Init) {}
+  void counter(std::string_view, std::int64_t&) {}
+  template <class M>
+  void child(std::string_view segment, M& m) {
+    const std::string saved = prefix;
+    prefix = join_name(prefix, segment);
+    rows.push_back({prefix, M::describe(), M::output_shape::to_string_with_batch(batch), depth,
+                    M::parameter_count});
+    ++depth;
+    m.visit(*this);
+    --depth;
+    prefix = saved;
+  }
+};
+}  // namespace detail
+
+template <class Spec, AnyShape In, class Dev = Cpu, class T = float>
+class Model {
+ public:
+  using module_type = bind_t<Spec, In, T, Dev, 0>;
+  using Input = In;
+  using Output = typename module_type::output_shape;
+  using scalar = T;
+  using device = Dev;
+  static_assert(!std::is_same_v<Output, InvalidShape>, "tessera: the model has a shape error (above)");
+
+  static constexpr Input input_shape{};
+  static constexpr Output output_shape{};
+  static constexpr std::size_t parameter_count = module_type::parameter_count;
+  static constexpr std::size_t buffer_count = module_type::buffer_count;
+  // Forward FLOPs for one sample (a multiply-add counts 2), as fvcore/ptflops count them.
+  static constexpr double flops_per_sample = module_type::flops;
+  // Arena bytes per sample: the kept activations, the output and the scratch.
+  static constexpr std::size_t activation_bytes_per_sample =
+      (module_type::keep_size + Output::size + module_type::scratch_size) * sizeof(T);
+
+  explicit Model(std::uint64_t seed = 0) : rng_(seed) {
+    values_.assign(parameter_count, T(0));
+    grads_.assign(parameter_count, T(0));
+    buffers_.assign(buffer_count, T(0));
+    detail::Layout<T> layout{values_.data(), grads_.data(), buffers_.data(), entries_,
+                             std::string(segment_of<Spec>::name)};
+    module_.visit(layout);
+    if (layout.next_value != values_.data() + values_.size() ||
+        layout.next_buffer != buffers_.data() + buffers_.size())
+      throw std::logic_error("tessera: a layer's parameter_count disagrees with what it visits");
+    reset_parameters();
+  }
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+
+  // PyTorch's default initialisation of every parameter and buffer, from the model's generator.
+  void reset_parameters() {
+    for (auto& e : entries_) {
+      if (e.kind == TensorEntry<T>::Kind::counter) {
+        *e.count = 0;
+        continue;
+      }
+      for (T& v : e.values()) {
+        switch (e.init.kind) {
+          case Init::Kind::constant: v = T(e.init.a); break;
+          case Init::Kind::uniform: v = T(rng_.uniform(e.init.a, e.init.b)); break;
+          case Init::Kind::normal: v = T(rng_.normal(e.init.a, e.init.b)); break;
+        }
+      }
+    }
+  }
+
+  // Sizes the arena for batches up to n now, so that no later forward of that size allocates.
+  void reserve(index n) {
+    if (n <= arena_batch_) return;
+    arena_.assign(std::size_t(n) * (In::size + Output::size + module_type::keep_size +
+                                    module_type::scratch_size),
+                  T(0));
+    arena_batch_ = n;
+  }
+
+  // One input: returns a view of the output, valid until the next forward.
+  View<Output, const T> forward(View<In, const T> x)
+    requires SingleShape<In> && SingleShape<Output>
+  {
+    run(x.data(), x.batch());
+    return {output_data(x.batch()), x.batch()};
+  }
+  // Several inputs (a Shapes pack) or several outputs: one view per input, a tuple of views back.
+  template <class... X>
+  auto forward(const X&... xs)
+    requires(ShapePack<In> || ShapePack<Output>) && (sizeof...(X) > 0)
+  {
+    const T* x = pack_inputs(xs...);
+    const index n = (index(xs.batch()), ...);
+    run(x, n);
+    return unpack_outputs(n);
+  }
+
+  void train(bool on = true) { training_ = on; }
+  void eval() { training_ = false; }
+  bool is_training() const { return training_; }
+  Generator& generator() { return rng_; }
+
+  module_type& module() { return module_; }
+  // Every parameter, buffer and counter, in forward order, under its PyTorch state_dict name.
+  const std::vector<TensorEntry<T>>& tensors() const { return entries_; }
+  std::span<T> parameter_values() { return values_; }
+  std::span<T> parameter_grads() { return grads_; }
+
+  // A table like torchinfo's: path, type, output shape, parameters; then the totals.
+  std::string summary(index batch = 1) const {
+    detail::SummaryRows rows;
+    rows.batch = batch;
+    rows.child(segment_of<Spec>::name, const_cast<module_type&>(module_));
+    std::size_t width = 40;
+    for (auto& r : rows.rows) width = std::max(width, 2 * r.depth + r.path.size() + r.type.size() + 4);
+    std::ostringstream out;
+    const std::string rule(width + 40, '=');
+    out << rule << "\n"
+        << std::left << std::setw(int(width)) << "Layer (path: type)" << std::setw(26) << "Output Shape"
+        << std::right << std::setw(14) << "Param #" << "\n"
+        << rule << "\n";
+    for (auto& r : rows.rows) {
+      std::string label = std::string(2 * r.depth, ' ') + (r.path.empty() ? "" : r.path + ": ") + r.type;
+      out << std::left << std::setw(int(width)) << label << std::setw(26) << r.output << std::right
+          << std::setw(14) << with_commas(r.parameters) << "\n";
+    }
+    out << rule << "\n"
+        << "Total params: " << with_commas(parameter_count) << "\n"
+        << "Buffers (running statistics): " << with_commas(buffer_count) << "\n"
+        << "Forward GFLOPs (batch " << batch << "): " << std::fixed << std::setprecision(3)
+        << flops_per_sample * double(batch) / 1e9 << "\n"
+        << "Parameter memory (MB): " << std::setprecision(2)
+        << double(parameter_count * sizeof(T)) / 1e6 << "\n"
+        << "Activation arena (MB, batch " << batch
+        << "): " << double(activation_bytes_per_sample) * double(batch) / 1e6 << "\n"
+        << rule << "\n";
+    return out.str();
+  }
+
+ private:
+  static std::string with_commas(std::size_t v) {
+    std::string s = std::to_string(v);
+    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
+    return s;
+  }
+
+  // Arena layout, each region n samples long: [inputs][output][kept][scratch].
+  T* input_data(index n) { return arena_.data(); }
+  T* output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
+  T* kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
+  T* scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
+
+  void run(const T* x, index n) {
+    if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
+    reserve(n);
+    Context<T> cx{scratch_data(n), training_, &rng_};
+    module_.forward(x, output_data(n), n, kept_data(n), cx);
+  }
+
+  template <class... X>
+  const T* pack_inputs(const X&... xs) {
+    if constexpr (SingleShape<In>) {
+      static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
+      return (xs.data(), ...);
+    } else {
+      static_assert(sizeof...(X) == In::count, "tessera: give forward one view per model input");
+      const index n = (index(xs.batch()), ...);
+      if (((xs.batch() != n) || ...))
+        throw std::invalid_argument("tessera::Model::forward: the inputs have different batch sizes");
+      reserve(n);
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (copy_input<I>(View<shape_at<I, In>, const T>(xs), n), ...);
+      }(std::make_index_sequence<In::count>{});
+      return input_data(n);
+    }
+  }
+  template <std::size_t I>
+  void copy_input(View<shape_at<I, In>, const T> x, index n) {
+    std::copy(x.data(), x.data() + x.size(), input_data(n) + std::size_t(n) * pack_offset<I, In>());
+  }
+  auto unpack_outputs(index n) {
+    if constexpr (SingleShape<Output>) {
+      return View<Output, const T>(output_data(n), n);
+    } else {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::tuple{View<shape_at<I, Output>, const T>(
+            output_data(n) + std::size_t(n) * pack_offset<I, Output>(), n)...};
+      }(std::make_index_sequence<Output::count>{});
+    }
+  }
+
+  module_type module_;
+  std::vector<T> values_, grads_, buffers_;
+  std::vector<TensorEntry<T>> entries_;
+  std::vector<T> arena_;
+  index arena_batch_ = 0;
+  Generator rng_;
+  bool training_ = true;
+};
+
+}  // namespace tessera

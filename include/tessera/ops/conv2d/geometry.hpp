@@ -1,0 +1,22 @@
+// The geometry of a 2-d convolution: everything about one convolution that the shapes fix.
+#pragma once
+
+namespace tessera::ops {
+
+// Everything about one convolution that the shapes fix.
+struct ConvGeometry {
+  int in_channels, in_h, in_w;
+  int out_channels, out_h, out_w;
+  int kernel, stride, padding, dilation;
+
+  // Output extent of a convolution along one axis (PyTorch's formula).
+  static constexpr int conv_out(int in, int k, int s, int p, int d) {
+    return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+  }
+  // Output extent of a transposed convolution along one axis.
+  static constexpr int transposed_out(int in, int k, int s, int p, int d, int output_padding) {
+    return (in - 1) * s - 2 * p + d * (k - 1) + output_padding + 1;
+  }
+};
+
+}  // namespace tessera::ops
