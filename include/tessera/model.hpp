@@ -14,28 +14,10 @@
 
 #include "tessera/core/module.hpp"
 #include "tessera/core/tensor.hpp"
+#include "tessera/core/tensor_entry.hpp"
+#include "tessera/io/weights.hpp"
 
 namespace tessera {
-
-template <class T>
-struct TensorEntry {
-  enum class Kind { parameter, buffer, counter };
-  std::string name;  // PyTorch state_dict key
-  Kind kind;
-  Dims dims;
-  T* value = nullptr;            // parameter or buffer
-  T* grad = nullptr;             // parameter only
-  std::int64_t* count = nullptr; // counter only (num_batches_tracked)
-  Init init;
-
-  std::size_t size() const {
-    std::size_t s = 1;
-    for (auto d : dims) s *= std::size_t(d);
-    return s;
-  }
-  std::span<T> values() const { return {value, size()}; }
-  std::span<T> grads() const { return {grad, size()}; }
-};
 
 namespace detail {
 inline std::string join_name(const std::string& prefix, std::string_view segment) {
@@ -179,18 +161,10 @@ class Model {
     arena_batch_ = n;
   }
 
-  // One input: returns a view of the output, valid until the next forward.
-  View<Output, const T> forward(View<In, const T> x)
-    requires SingleShape<In> && SingleShape<Output>
-  {
-    run(x.data(), x.batch());
-    return {output_data(x.batch()), x.batch()};
-  }
-  // Several inputs (a Shapes pack) or several outputs: one view per input, a tuple of views back.
+  // One view (or tensor) per model input; returns a view of the output, or a tuple of views for
+  // several outputs, valid until the next forward.
   template <class... X>
-  auto forward(const X&... xs)
-    requires(ShapePack<In> || ShapePack<Output>) && (sizeof...(X) > 0)
-  {
+  auto forward(const X&... xs) {
     const T* x = pack_inputs(xs...);
     const index n = (index(xs.batch()), ...);
     run(x, n);
@@ -206,6 +180,11 @@ class Model {
   // Every parameter, buffer and counter, in forward order, under its PyTorch state_dict name.
   const std::vector<TensorEntry<T>>& tensors() const { return entries_; }
   std::span<T> parameter_values() { return values_; }
+  // Weights in safetensors with PyTorch state_dict names: a PyTorch model of the same nesting
+  // reads this file with safetensors.torch.load_file, and its saved file loads here.
+  void save(const std::filesystem::path& path) const { save_weights(entries_, path); }
+  // All or nothing: the file is checked against every tensor before any value changes.
+  void load(const std::filesystem::path& path) { load_weights(entries_, path); }
   std::span<T> parameter_grads() { return grads_; }
 
   // A table like torchinfo's: path, type, output shape, parameters; then the totals.
@@ -247,7 +226,7 @@ class Model {
   }
 
   // Arena layout, each region n samples long: [inputs][output][kept][scratch].
-  T* input_data(index n) { return arena_.data(); }
+  T* input_data(index) { return arena_.data(); }
   T* output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
   T* kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
   T* scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
@@ -263,7 +242,7 @@ class Model {
   const T* pack_inputs(const X&... xs) {
     if constexpr (SingleShape<In>) {
       static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
-      return (xs.data(), ...);
+      return (View<In, const T>(xs), ...).data();
     } else {
       static_assert(sizeof...(X) == In::count, "tessera: give forward one view per model input");
       const index n = (index(xs.batch()), ...);

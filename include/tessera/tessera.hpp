@@ -7,7 +7,10 @@
 #include "tessera/core/shape.hpp"
 #include "tessera/core/tensor.hpp"
 
+#include "tessera/compose/branches.hpp"
+#include "tessera/compose/concat.hpp"
 #include "tessera/compose/named.hpp"
+#include "tessera/compose/residual.hpp"
 #include "tessera/compose/sequential.hpp"
 
 #include "tessera/layers/conv2d.hpp"

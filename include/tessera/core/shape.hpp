@@ -93,11 +93,6 @@ template <class First, class... Rest>
 struct pack_element<0, Shapes<First, Rest...>> {
   using type = First;
 };
-
-template <int First, int... Rest>
-struct shape_tail {
-  using type = Shape<Rest...>;
-};
 }  // namespace detail
 
 // The I-th shape of a pack.

@@ -15,3 +15,14 @@ void map(Cpu, const T* x, T* y, std::size_t count, F f) {
 }
 
 }  // namespace tessera::ops
+
+namespace tessera::ops {
+
+// y = a + b.
+template <class T>
+void add(Cpu, const T* a, const T* b, T* y, std::size_t count) {
+#pragma omp parallel for simd schedule(static) if (count > 32768)
+  for (std::size_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
+}
+
+}  // namespace tessera::ops

@@ -1,0 +1,34 @@
+// One named tensor of a model as the outside world sees it: a parameter (with its gradient), a
+// buffer (running statistics) or a counter (num_batches_tracked), under its PyTorch state_dict
+// name. A model lists them in forward order; saving, loading and optimizers work on the list.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "tessera/core/module.hpp"
+
+namespace tessera {
+
+template <class T>
+struct TensorEntry {
+  enum class Kind { parameter, buffer, counter };
+  std::string name;  // PyTorch state_dict key
+  Kind kind;
+  Dims dims;
+  T* value = nullptr;            // parameter or buffer
+  T* grad = nullptr;             // parameter only
+  std::int64_t* count = nullptr; // counter only (num_batches_tracked)
+  Init init;
+
+  std::size_t size() const {
+    std::size_t s = 1;
+    for (auto d : dims) s *= std::size_t(d);
+    return s;
+  }
+  std::span<T> values() const { return {value, size()}; }
+  std::span<T> grads() const { return {grad, size()}; }
+};
+
+}  // namespace tessera

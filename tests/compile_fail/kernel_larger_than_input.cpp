@@ -1,0 +1,8 @@
+// EXPECT: shape_error<tessera::at_layer<1, tessera::Conv2d<8, 7> >, tessera::Shape<4, 5, 5>, tessera::Rule<.*kernel \(dilated\) is larger than the input plus twice the padding.*conv_window<7, 1, 0>
+// A 7x7 kernel without padding cannot slide over a 5x5 map.
+#include <tessera/tessera.hpp>
+
+namespace ts = tessera;
+using Net = ts::Sequential<ts::Conv2d<4, 3, 1, 1>, ts::Conv2d<8, 7>>;
+
+int main() { ts::Model<Net, ts::Shape<3, 5, 5>> net; }

@@ -1,0 +1,8 @@
+// EXPECT: shape_error<tessera::at_layer<2, tessera::Linear<10> >, tessera::Shape<8, 26, 26>, tessera::Rule<.*Linear needs a flat input Shape<F>; put Flatten before it.*expected<tessera::Shape<5408> >
+// Linear directly after a convolution: the (8, 26, 26) output was never flattened.
+#include <tessera/tessera.hpp>
+
+namespace ts = tessera;
+using Net = ts::Sequential<ts::Conv2d<8, 3>, ts::ReLU, ts::Linear<10>>;
+
+int main() { ts::Model<Net, ts::Shape<1, 28, 28>> net; }

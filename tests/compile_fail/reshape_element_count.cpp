@@ -1,0 +1,8 @@
+// EXPECT: shape_error<tessera::at_layer<1, tessera::Reshape<tessera::Shape<10, 10> > >, tessera::Shape<192>, tessera::Rule<.*Reshape: the target shape holds a different number of elements.*expected<tessera::Shape<10, 10> >
+// 192 features cannot be viewed as a 10x10 image.
+#include <tessera/tessera.hpp>
+
+namespace ts = tessera;
+using Net = ts::Sequential<ts::Flatten, ts::Reshape<ts::Shape<10, 10>>>;
+
+int main() { ts::Model<Net, ts::Shape<3, 8, 8>> net; }
