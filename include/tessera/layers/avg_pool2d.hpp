@@ -1,0 +1,53 @@
+// AvgPool2d<Kernel, Stride = Kernel, Padding = 0>: the mean of each Kernel x Kernel window of every
+// channel, PyTorch's nn.AvgPool2d(Kernel, Stride, Padding) (floor mode, count_include_pad=True:
+// padded zeros count in the mean). Shape<C, H, W> -> Shape<C, (H + 2P - K) / S + 1, ...>.
+//   Sequential<Conv2d<64, 3, 1, 1>, ReLU, AvgPool2d<2>>
+#pragma once
+
+#include <string>
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/pool/pool.hpp"
+
+namespace tessera {
+
+template <int Kernel, int Stride = Kernel, int Padding = 0>
+struct AvgPool2d {
+  static_assert(Kernel > 0 && Stride > 0 && Padding >= 0,
+                "tessera: AvgPool2d needs a positive kernel and stride, and padding >= 0");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In> || In::rank != 3)
+      return Rule<"AvgPool2d needs a Shape<C, H, W> input">{};
+    else if constexpr (2 * Padding > Kernel)
+      return Rule<"AvgPool2d: the padding must be at most half the kernel size">{};
+    else if constexpr (Kernel > In::dims[1] + 2 * Padding || Kernel > In::dims[2] + 2 * Padding)
+      return Rule<"AvgPool2d: the kernel is larger than the input plus twice the padding">{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    static constexpr ops::ConvGeometry geometry{
+        In::dims[0], In::dims[1], In::dims[2], In::dims[0],
+        ops::ConvGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, 1),
+        ops::ConvGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, 1),
+        Kernel, Stride, Padding, 1};
+    using input_shape = In;
+    using output_shape = Shape<In::dims[0], geometry.out_h, geometry.out_w>;
+    // One addition per window element and one division.
+    static constexpr double flops = double(Kernel * Kernel + 1) * output_shape::size;
+
+    static std::string describe() {
+      return "AvgPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
+             ", padding=" + std::to_string(Padding) + ")";
+    }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      ops::avg_pool2d_forward(Dev{}, geometry, x, y, n);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,62 @@
+// InstanceNorm2d<Affine = false, Eps = 1e-5>: y = (x - mean) / sqrt(var + Eps) over each sample's
+// channel plane, PyTorch's nn.InstanceNorm2d(C, Eps, affine=Affine) (no running statistics, as
+// PyTorch's default). With Affine, parameters "weight" (C, ones) and "bias" (C, zeros) scale and
+// shift each channel. Needs H W > 1.
+//   Sequential<Conv2d<64, 3, 1, 1>, InstanceNorm2d<true>, ReLU>
+#pragma once
+
+#include <string>
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/instance_norm/instance_norm.hpp"
+
+namespace tessera {
+
+template <bool Affine = false, double Eps = 1e-5>
+struct InstanceNorm2d {
+  static_assert(Eps >= 0, "tessera: InstanceNorm2d needs eps >= 0");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In> || In::rank != 3)
+      return Rule<"InstanceNorm2d needs a Shape<C, H, W> input">{};
+    else if constexpr (In::dims[1] * In::dims[2] == 1)
+      return Rule<"InstanceNorm2d needs more than one spatial element per channel (H x W > 1)">{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    static constexpr int C = In::dims[0];
+    using input_shape = In;
+    using output_shape = In;
+    static constexpr std::size_t parameter_count = Affine ? 2 * std::size_t(C) : 0;
+    // Mean, squared deviations, normalise (2), and with Affine the scale and shift.
+    static constexpr double flops = (Affine ? 7.0 : 5.0) * double(In::size);
+    // For backward: x-hat for all n samples (n x In::size), then 1/sqrt(var + Eps) of every
+    // (sample, channel) plane (n x C).
+    static constexpr std::size_t keep_size = In::size + std::size_t(C);
+
+    Param<T> weight, bias;
+
+    static std::string describe() {
+      return "InstanceNorm2d(" + std::to_string(C) + ", eps=" + number_text(Eps) +
+             ", momentum=0.1, affine=" + (Affine ? "True" : "False") + ", track_running_stats=False)";
+    }
+    template <class V>
+    void visit(V& v) {
+      if constexpr (Affine) {
+        v.parameter("weight", weight, {C}, Init::ones());
+        v.parameter("bias", bias, {C}, Init::zeros());
+      }
+    }
+    void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
+      ops::instance_norm_forward(Dev{}, x, y, keep, keep + std::size_t(n) * In::size, n, C,
+                                 std::size_t(In::dims[1]) * std::size_t(In::dims[2]),
+                                 Affine ? weight.value : nullptr, Affine ? bias.value : nullptr, Eps);
+    }
+  };
+};
+
+}  // namespace tessera

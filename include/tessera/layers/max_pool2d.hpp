@@ -1,0 +1,62 @@
+// MaxPool2d<Kernel, Stride = Kernel, Padding = 0>: the largest value of each Kernel x Kernel window
+// of every channel, PyTorch's nn.MaxPool2d(Kernel, Stride, Padding) (floor mode; padding never
+// wins). Shape<C, H, W> -> Shape<C, (H + 2P - K) / S + 1, (W + 2P - K) / S + 1>. No parameters;
+// forward keeps the argmax of each output in the arena for backward.
+//   Sequential<Conv2d<64, 3, 1, 1>, ReLU, MaxPool2d<2>>
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "tessera/core/module.hpp"
+#include "tessera/ops/pool/pool.hpp"
+
+namespace tessera {
+
+template <int Kernel, int Stride = Kernel, int Padding = 0>
+struct MaxPool2d {
+  static_assert(Kernel > 0 && Stride > 0 && Padding >= 0,
+                "tessera: MaxPool2d needs a positive kernel and stride, and padding >= 0");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!SingleShape<In> || In::rank != 3)
+      return Rule<"MaxPool2d needs a Shape<C, H, W> input">{};
+    else if constexpr (2 * Padding > Kernel)
+      return Rule<"MaxPool2d: the padding must be at most half the kernel size">{};
+    else if constexpr (Kernel > In::dims[1] + 2 * Padding || Kernel > In::dims[2] + 2 * Padding)
+      return Rule<"MaxPool2d: the kernel is larger than the input plus twice the padding">{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    static constexpr ops::ConvGeometry geometry{
+        In::dims[0], In::dims[1], In::dims[2], In::dims[0],
+        ops::ConvGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, 1),
+        ops::ConvGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, 1),
+        Kernel, Stride, Padding, 1};
+    using input_shape = In;
+    using output_shape = Shape<In::dims[0], geometry.out_h, geometry.out_w>;
+    // One comparison per window element.
+    static constexpr double flops = double(Kernel * Kernel) * output_shape::size;
+    // The argmax of every output, as T.
+    static constexpr std::size_t keep_size = output_shape::size;
+    static_assert(std::uint64_t(In::dims[1]) * std::uint64_t(In::dims[2]) <=
+                      (std::uint64_t{1} << std::numeric_limits<T>::digits),
+                  "tessera: MaxPool2d keeps argmax indices as the scalar type; this input plane has "
+                  "more elements than it represents exactly");
+
+    static std::string describe() {
+      return "MaxPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
+             ", padding=" + std::to_string(Padding) + ", dilation=1, ceil_mode=False)";
+    }
+    void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
+      ops::max_pool2d_forward(Dev{}, geometry, x, y, keep, n);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,11 @@
+// Batch normalisation over N x C x S batches (S: the spatial extent, 1 for flat features), as
+// PyTorch's F.batch_norm computes it: in training, each channel is normalised with the batch's
+// mean and biased variance and the running statistics move toward the batch's mean and unbiased
+// variance; in evaluation the running statistics normalise. Each backend file defines:
+//   batch_norm_forward(dev, x, y, n, channels, spatial, weight, bias, running_mean, running_var,
+//                      xhat, mean, invstd, training, eps, momentum)
+// which writes y, the normalised input xhat (same layout as x) and the per-channel mean and
+// 1/sqrt(var + eps) it used, and in training updates the running statistics (needs n S > 1).
+#pragma once
+
+#include "tessera/ops/batch_norm/cpu.hpp"
