@@ -138,3 +138,37 @@ struct Sequential {
 };
 
 }  // namespace tessera
+
+namespace tessera {
+
+namespace detail {
+template <class... Seqs>
+struct join;
+template <class... A>
+struct join<Sequential<A...>> {
+  using type = Sequential<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct join<Sequential<A...>, Sequential<B...>, Rest...> : join<Sequential<A..., B...>, Rest...> {};
+
+template <class L, class Indices>
+struct repeat;
+template <class L, std::size_t... I>
+struct repeat<L, std::index_sequence<I...>> {
+  template <std::size_t>
+  using same = L;
+  using type = Sequential<same<I>...>;
+};
+}  // namespace detail
+
+// One flat Sequential of the layers of several, so that indices run on as in a PyTorch list
+// built with `model += [...]`:  Join<Sequential<A, B>, Repeat<3, C>, Sequential<D>>  is
+// Sequential<A, B, C, C, C, D>.
+template <class... Seqs>
+using Join = typename detail::join<Seqs...>::type;
+
+// Sequential<L, L, ..., L>, N times.
+template <std::size_t N, class L>
+using Repeat = typename detail::repeat<L, std::make_index_sequence<N>>::type;
+
+}  // namespace tessera

@@ -81,6 +81,9 @@ template <class T>
 concept SingleShape = is_shape<T>;
 template <class T>
 concept ShapePack = is_shapes<T>;
+// One tensor of the given rank; false (not an error) for a pack.
+template <class T, int Rank>
+concept ShapeOfRank = is_shape<T> && (T::rank == Rank);
 template <class T>
 concept AnyShape = is_shape<T> || is_shapes<T>;
 

@@ -18,7 +18,7 @@ struct AvgPool2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"AvgPool2d needs a Shape<C, H, W> input">{};
     else if constexpr (2 * Padding > Kernel)
       return Rule<"AvgPool2d: the padding must be at most half the kernel size">{};

@@ -16,7 +16,7 @@ struct BatchNorm1d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || (In::rank != 1 && In::rank != 2))
+    if constexpr (!ShapeOfRank<In, 1> && !ShapeOfRank<In, 2>)
       return Rule<"BatchNorm1d needs a Shape<F> or Shape<C, L> input; use BatchNorm2d for Shape<C, H, W>">{};
     else
       return ShapeOk{};

@@ -71,7 +71,7 @@ struct BatchNorm2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"BatchNorm2d needs a Shape<C, H, W> input; use BatchNorm1d for Shape<F> or Shape<C, L>">{};
     else
       return ShapeOk{};

@@ -20,7 +20,7 @@ struct Conv2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"Conv2d needs a Shape<C, H, W> input">{};
     else if constexpr (Dilation * (Kernel - 1) + 1 > In::dims[1] + 2 * Padding ||
                        Dilation * (Kernel - 1) + 1 > In::dims[2] + 2 * Padding)

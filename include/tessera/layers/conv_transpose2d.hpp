@@ -20,7 +20,7 @@ struct ConvTranspose2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"ConvTranspose2d needs a Shape<C, H, W> input">{};
     else if constexpr (ops::ConvGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding) < 1 ||
                        ops::ConvGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding) < 1)

@@ -18,7 +18,7 @@ struct Dropout2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"Dropout2d needs a Shape<C, H, W> input; use Dropout for other shapes">{};
     else
       return ShapeOk{};

@@ -14,7 +14,7 @@ namespace tessera {
 struct GlobalAvgPool2d {
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"GlobalAvgPool2d needs a Shape<C, H, W> input">{};
     else
       return ShapeOk{};

@@ -18,7 +18,7 @@ struct InstanceNorm2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"InstanceNorm2d needs a Shape<C, H, W> input">{};
     else if constexpr (In::dims[1] * In::dims[2] == 1)
       return Rule<"InstanceNorm2d needs more than one spatial element per channel (H x W > 1)">{};

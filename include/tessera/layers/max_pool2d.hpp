@@ -21,7 +21,7 @@ struct MaxPool2d {
 
   template <class In>
   static constexpr auto check() {
-    if constexpr (!SingleShape<In> || In::rank != 3)
+    if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"MaxPool2d needs a Shape<C, H, W> input">{};
     else if constexpr (2 * Padding > Kernel)
       return Rule<"MaxPool2d: the padding must be at most half the kernel size">{};

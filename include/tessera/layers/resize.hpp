@@ -1,0 +1,51 @@
+// Resize<H, W, Mode>: every channel of Shape<C, h, w> resampled to Shape<C, H, W>, up or down;
+// F.interpolate(x, size=(H, W), mode=..., align_corners=False), which is what torchvision's
+// TF.resize did on tensors before 0.17 (no antialiasing). Bilinear by default, as torchvision.
+// No parameters.
+//   Sequential<Resize<64, 64>, Conv2d<32, 3, 1, 1>>
+#pragma once
+
+#include <string>
+
+#include "tessera/core/module.hpp"
+#include "tessera/layers/upsample.hpp"
+#include "tessera/ops/upsample/upsample.hpp"
+
+namespace tessera {
+
+template <int H, int W, UpsampleMode Mode = UpsampleMode::bilinear>
+struct Resize {
+  static_assert(H > 0 && W > 0, "tessera: Resize needs a positive target height and width");
+
+  template <class In>
+  static constexpr auto check() {
+    // Two tests: In::rank is not even a name when In is a pack.
+    using wrong_input = Rule<"Resize needs a Shape<C, H, W> input">;
+    if constexpr (!SingleShape<In>)
+      return wrong_input{};
+    else if constexpr (In::rank != 3)
+      return wrong_input{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    // No scale factor: PyTorch then maps output to input by in / out along each axis.
+    static constexpr ops::ResampleGeometry geometry{In::dims[0], In::dims[1], In::dims[2], H, W};
+    using input_shape = In;
+    using output_shape = Shape<In::dims[0], H, W>;
+    static constexpr double flops = detail::resample_flops<Mode> * output_shape::size;
+
+    // As torchvision's transforms.Resize prints itself.
+    static std::string describe() {
+      return "Resize(size=(" + std::to_string(H) + ", " + std::to_string(W) +
+             "), interpolation=" + detail::upsample_mode_text(Mode) + ", max_size=None, antialias=False)";
+    }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      detail::resample_forward<Mode, Dev>(geometry, x, y, n);
+    }
+  };
+};
+
+}  // namespace tessera

@@ -1,0 +1,8 @@
+// Table lookup, as PyTorch's F.embedding computes it: row i of a num_embeddings x dim table for
+// each index i. Indices arrive in the tensor's scalar type (a label 3 is 3.0f). An index that is
+// not a whole number in [0, num_embeddings) throws std::out_of_range before anything is read or
+// written. Each backend file defines, for its device tag:
+//   embedding_forward(dev, indices, weight, y, count, num_embeddings, dim)
+#pragma once
+
+#include "tessera/ops/embedding/cpu.hpp"
