@@ -1,6 +1,7 @@
 // Model::save / Model::load: round trips, and one test per way a weights file can fail to fit.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -134,4 +135,29 @@ TEST_CASE("truncated data, a malformed header and overlapping offsets are report
   REQUIRE_THROWS_WITH(m.load(overlap), Contains("overlap.safetensors") && Contains("overlap"));
 
   REQUIRE_THROWS_WITH(m.load(temp_file("does_not_exist.safetensors")), Contains("does_not_exist.safetensors"));
+}
+
+TEST_CASE("a state_dict saved by PyTorch loads with Model::load and gives PyTorch's output", "[weights]") {
+  // tests/fixtures/make_fixtures.py: nn.Sequential(ConvTranspose2d(8, 4, 4, 1, 0, bias=False),
+  // BatchNorm2d(4), ReLU(), ConvTranspose2d(4, 3, 4, 2, 1, bias=False), Tanh()), eval mode.
+  using Block = ts::Sequential<ts::ConvTranspose2d<4, 4, 1, 0, 0, ts::no_bias>, ts::BatchNorm2d<>, ts::ReLU,
+                               ts::ConvTranspose2d<3, 4, 2, 1, 0, ts::no_bias>, ts::Tanh>;
+  const std::string dir = std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/";
+  ts::Model<Block, ts::Shape<8, 1, 1>> m;
+  m.load(dir + "dcgan_block_state_dict.safetensors");
+  m.eval();
+  const auto fixture = ts::io::read_safetensors(dir + "dcgan_block.safetensors");
+  auto floats = [](const ts::io::TensorRecord& r) {
+    std::vector<float> v(r.data.size() / sizeof(float));
+    std::memcpy(v.data(), r.data.data(), r.data.size());
+    return v;
+  };
+  auto x = ts::Tensor<ts::Shape<8, 1, 1>>::from(floats(fixture.tensors.at("input")));
+  const auto expected = floats(fixture.tensors.at("output"));
+  auto y = m.forward(x);
+  REQUIRE(y.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(y[i] == Approx(expected[i]).epsilon(1e-5).margin(1e-6));
+  // The counter came across too.
+  for (auto& e : m.tensors())
+    if (e.name == "1.num_batches_tracked") CHECK(*e.count > 0);
 }

@@ -123,6 +123,8 @@ TEST_CASE("Embedding starts from N(0, 1), describes itself as PyTorch, and check
   CHECK(M::describe() == "Embedding(10, 10)");
   static_assert(M::parameter_count == 100 && M::flops == 0 && M::keep_size == 0 && M::scratch_size == 0);
   static_assert(!ts::shape_ok<ts::Embedding<10, 4>, ts::Shape<2, 3>>);
-  static_assert(!ts::shape_ok<ts::Embedding<10, 4>, ts::Shape<>>);
+  // One label per sample, PyTorch's (n,) labels, gives one embedding per sample.
+  static_assert(ts::shape_ok<ts::Embedding<10, 4>, ts::Shape<>>);
+  static_assert(std::is_same_v<ts::bind_t<ts::Embedding<10, 4>, ts::Shape<>, float, ts::Cpu>::output_shape, ts::Shape<4>>);
   static_assert(!ts::shape_ok<ts::Embedding<10, 4>, ts::Shapes<ts::Shape<1>, ts::Shape<1>>>);
 }

@@ -43,9 +43,10 @@ struct Conv2d {
     using output_shape = Shape<Out, geometry.out_h, geometry.out_w>;
     static constexpr std::size_t parameter_count = std::size_t(Out) * fan_in + (has_bias ? Out : 0);
     static constexpr double flops = 2.0 * fan_in * output_shape::size;
-    static constexpr std::size_t scratch_size = ops::cpu::conv2d_scratch(geometry);
+    static constexpr std::size_t scratch_size = ops::ConvPlan<Dev, T>::scratch(geometry, false);
 
     Param<T> weight, bias;
+    ops::ConvPlan<Dev, T> plan;
 
     static std::string describe() {
       std::string s = "Conv2d(" + std::to_string(In::dims[0]) + ", " + std::to_string(Out) +
@@ -60,7 +61,7 @@ struct Conv2d {
       if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(fan_in));
     }
     void forward(const T* x, T* y, index n, T*, Context<T>& cx) {
-      ops::conv2d_forward(Dev{}, geometry, x, weight.value, has_bias ? bias.value : nullptr, y, n,
+      ops::conv2d_forward(Dev{}, plan, geometry, x, weight.value, has_bias ? bias.value : nullptr, y, n,
                           cx.scratch);
     }
   };

@@ -43,9 +43,10 @@ struct ConvTranspose2d {
     static constexpr std::size_t parameter_count =
         std::size_t(In::dims[0]) * Out * Kernel * Kernel + (has_bias ? Out : 0);
     static constexpr double flops = 2.0 * In::size * Out * Kernel * Kernel;
-    static constexpr std::size_t scratch_size = ops::cpu::conv_transpose2d_scratch(geometry);
+    static constexpr std::size_t scratch_size = ops::ConvPlan<Dev, T>::scratch(geometry, true);
 
     Param<T> weight, bias;
+    ops::ConvPlan<Dev, T> plan;
 
     static std::string describe() {
       std::string s = "ConvTranspose2d(" + std::to_string(In::dims[0]) + ", " + std::to_string(Out) +
@@ -61,7 +62,7 @@ struct ConvTranspose2d {
       if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(fan_in));
     }
     void forward(const T* x, T* y, index n, T*, Context<T>& cx) {
-      ops::conv_transpose2d_forward(Dev{}, geometry, x, weight.value, has_bias ? bias.value : nullptr,
+      ops::conv_transpose2d_forward(Dev{}, plan, geometry, x, weight.value, has_bias ? bias.value : nullptr,
                                     y, n, cx.scratch);
     }
   };

@@ -1,9 +1,15 @@
-// Convolutions on the CPU as im2col/col2im around one GEMM for the whole batch (Eigen over
-// OpenBLAS). The column matrix of the whole batch makes one large product instead of n small ones.
+// Convolutions on the CPU. Float goes through oneDNN where it is present (dnnl.hpp); double, and
+// float without oneDNN, go through im2col/col2im around one GEMM for the whole batch (Eigen over
+// OpenBLAS): the column matrix of the whole batch makes one large product instead of n small ones.
 #pragma once
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
+
+#ifdef TESSERA_HAVE_DNNL
+#include "tessera/ops/conv2d/dnnl.hpp"
+#endif
 
 #include "tessera/core/device.hpp"
 #include "tessera/ops/conv2d/geometry.hpp"
@@ -12,6 +18,7 @@
 namespace tessera::ops {
 
 namespace cpu {
+
 // Scratch elements per sample for the convolution: the column matrix and the GEMM's output.
 constexpr std::size_t conv2d_scratch(const ConvGeometry& g) {
   const std::size_t pixels = std::size_t(g.out_h) * std::size_t(g.out_w);
@@ -75,9 +82,27 @@ void col2im(const ConvGeometry& g, const T* col, std::size_t ld, std::size_t col
 }
 }  // namespace cpu
 
+// im2col + GEMM needs its column matrix as scratch; oneDNN keeps its own buffers in the plan.
 template <class T>
-void conv2d_forward(Cpu, const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y,
-                    index n, T* scratch) {
+struct ConvPlan<Cpu, T> {
+  static constexpr std::size_t scratch(const ConvGeometry& g, bool transposed) {
+    return transposed ? cpu::conv_transpose2d_scratch(g) : cpu::conv2d_scratch(g);
+  }
+};
+#ifdef TESSERA_HAVE_DNNL
+template <>
+struct ConvPlan<Cpu, float> : cpu::DnnlConvPlan {
+  static constexpr std::size_t scratch(const ConvGeometry&, bool) { return 0; }
+};
+#endif
+
+template <class T>
+void conv2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x, const T* weight,
+                    const T* bias, T* y, index n, T* scratch) {
+  if constexpr (requires { plan.forward(g, false, x, weight, bias, y, n); }) {  // oneDNN
+    plan.forward(g, false, x, weight, bias, y, n);
+    return;
+  }
   const std::size_t pixels = std::size_t(g.out_h) * std::size_t(g.out_w);
   const std::size_t columns = std::size_t(n) * pixels;
   const std::size_t rows = std::size_t(g.in_channels) * std::size_t(g.kernel * g.kernel);
@@ -105,8 +130,12 @@ void conv2d_forward(Cpu, const ConvGeometry& g, const T* x, const T* weight, con
 }
 
 template <class T>
-void conv_transpose2d_forward(Cpu, const ConvGeometry& g, const T* x, const T* weight, const T* bias,
-                              T* y, index n, T* scratch) {
+void conv_transpose2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x,
+                              const T* weight, const T* bias, T* y, index n, T* scratch) {
+  if constexpr (requires { plan.forward(g, true, x, weight, bias, y, n); }) {  // oneDNN
+    plan.forward(g, true, x, weight, bias, y, n);
+    return;
+  }
   const std::size_t pixels = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t columns = std::size_t(n) * pixels;
   const std::size_t rows = std::size_t(g.out_channels) * std::size_t(g.kernel * g.kernel);

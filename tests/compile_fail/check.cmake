@@ -1,0 +1,67 @@
+# Runs one compile-fail test (cmake -P): SOURCE must fail to compile, and a regex must match within the
+# first 15 lines of the compiler's stderr, so that the error a user sees first is the one we meant.
+#   -DCOMPILER=<c++>  -DSOURCE=<file.cpp>  -DFLAGS_FILE=<flags-CONFIG.cmake>  [-DREGEX_FILE=<file>]
+# Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax).
+cmake_minimum_required(VERSION 3.25)
+set(head_lines 15)
+
+foreach(var COMPILER SOURCE FLAGS_FILE)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+include(${FLAGS_FILE})  # TESSERA_CF_{OWN_INCLUDE,INCLUDES,DEFINES,IMPLICIT_INCLUDES}
+
+if(DEFINED REGEX_FILE)
+  file(READ ${REGEX_FILE} regex)
+else()
+  file(READ ${SOURCE} text LIMIT 4096)
+  if(NOT text MATCHES "^// EXPECT: ([^\r\n]*)")
+    message(FATAL_ERROR "${SOURCE}: the first line must be `// EXPECT: <regex>`")
+  endif()
+  set(regex "${CMAKE_MATCH_1}")
+endif()
+
+set(args -std=c++20 -fsyntax-only -fdiagnostics-color=never)
+# The compiler's own directories stay out: `-isystem /usr/include` breaks libstdc++'s #include_next.
+list(REMOVE_DUPLICATES TESSERA_CF_INCLUDES)
+list(REMOVE_ITEM TESSERA_CF_INCLUDES ${TESSERA_CF_IMPLICIT_INCLUDES})
+foreach(dir IN LISTS TESSERA_CF_INCLUDES)
+  if(dir STREQUAL TESSERA_CF_OWN_INCLUDE)
+    list(APPEND args -I${dir})
+  else()
+    list(APPEND args -isystem ${dir})
+  endif()
+endforeach()
+foreach(def IN LISTS TESSERA_CF_DEFINES)
+  list(APPEND args -D${def})
+endforeach()
+
+execute_process(COMMAND ${COMPILER} ${args} ${SOURCE}
+                RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(result EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but it must not.")
+endif()
+
+# The first ${head_lines} lines of stderr.
+set(head "")
+set(rest "${err}")
+foreach(i RANGE 1 ${head_lines})
+  string(FIND "${rest}" "\n" nl)
+  if(nl EQUAL -1)
+    string(APPEND head "${rest}")
+    break()
+  endif()
+  math(EXPR nl "${nl} + 1")
+  string(SUBSTRING "${rest}" 0 ${nl} line)
+  string(APPEND head "${line}")
+  string(SUBSTRING "${rest}" ${nl} -1 rest)
+endforeach()
+
+if(NOT head MATCHES "${regex}")
+  string(JOIN " " command ${COMPILER} ${args} ${SOURCE})
+  message(NOTICE "${command}\nThe first ${head_lines} lines of its errors:\n${head}")
+  message(FATAL_ERROR "${SOURCE} failed to compile, as it should, but /${regex}/ is not in the "
+                      "first ${head_lines} lines of the errors (above).")
+endif()
+message(STATUS "${SOURCE}: fails to compile with /${regex}/ in the first ${head_lines} lines")
