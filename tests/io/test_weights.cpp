@@ -103,37 +103,48 @@ TEST_CASE("a wrong dtype is an error", "[weights]") {
   REQUIRE_THROWS_WITH(m.load(path), Contains("dtype.safetensors") && Contains("'0.bias' has dtype I64"));
 }
 
-TEST_CASE("truncated data, a malformed header and overlapping offsets are reported by name", "[weights]") {
-  ts::Model<Net, Input> m;
+namespace {
+std::string good_file_bytes() {
   const auto good = temp_file("good.safetensors");
   ts::io::write_safetensors(good, fitting_records());
-  std::string bytes;
-  {
-    std::ifstream in(good, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  auto write = [](const std::filesystem::path& p, const std::string& content) {
-    std::ofstream(p, std::ios::binary) << content;
-  };
+  std::ifstream in(good, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+void write_bytes(const std::filesystem::path& p, const std::string& content) {
+  std::ofstream(p, std::ios::binary) << content;
+}
+}  // namespace
 
+TEST_CASE("truncated data is reported with the file's name", "[weights]") {
+  const std::string bytes = good_file_bytes();
   const auto truncated = temp_file("truncated.safetensors");
-  write(truncated, bytes.substr(0, bytes.size() - 10));
+  write_bytes(truncated, bytes.substr(0, bytes.size() - 10));
+  ts::Model<Net, Input> m;
   REQUIRE_THROWS_WITH(m.load(truncated), Contains("truncated.safetensors") && Contains("truncated"));
+}
 
+TEST_CASE("a malformed header is reported with the file's name", "[weights]") {
+  std::string bytes = good_file_bytes();
+  bytes[8] = '[';  // the header's opening brace
   const auto malformed = temp_file("malformed.safetensors");
-  std::string broken = bytes;
-  broken[8] = '[';  // the header's opening brace
-  write(malformed, broken);
+  write_bytes(malformed, bytes);
+  ts::Model<Net, Input> m;
   REQUIRE_THROWS_WITH(m.load(malformed), Contains("malformed.safetensors") && Contains("malformed"));
+}
 
-  const auto overlap = temp_file("overlap.safetensors");
+TEST_CASE("overlapping offsets are reported with the file's name", "[weights]") {
   const std::string header = R"({"0.weight":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
                              R"("0.bias":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})";
   std::string file(8, '\0');
   for (int i = 0; i < 8; ++i) file[std::size_t(i)] = char((header.size() >> (8 * i)) & 0xff);
-  write(overlap, file + header + std::string(24, '\0'));
+  const auto overlap = temp_file("overlap.safetensors");
+  write_bytes(overlap, file + header + std::string(24, '\0'));
+  ts::Model<Net, Input> m;
   REQUIRE_THROWS_WITH(m.load(overlap), Contains("overlap.safetensors") && Contains("overlap"));
+}
 
+TEST_CASE("a file that does not exist is reported by name", "[weights]") {
+  ts::Model<Net, Input> m;
   REQUIRE_THROWS_WITH(m.load(temp_file("does_not_exist.safetensors")), Contains("does_not_exist.safetensors"));
 }
 
