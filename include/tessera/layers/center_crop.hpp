@@ -31,12 +31,8 @@ struct CenterCrop {
 
   template <class In>
   static constexpr auto check() {
-    // Two tests: In::rank is not even a name when In is a pack.
-    using wrong_input = Rule<"CenterCrop needs a Shape<C, H, W> input">;
-    if constexpr (!SingleShape<In>)
-      return wrong_input{};
-    else if constexpr (In::rank != 3)
-      return wrong_input{};
+    if constexpr (!ShapeOfRank<In, 3>)
+      return Rule<"CenterCrop needs a Shape<C, H, W> input">{};
     else if constexpr (H > In::dims[1] || W > In::dims[2])
       return Rule<"CenterCrop: the crop is larger than the input", crop_size<H, W>>{};
     else

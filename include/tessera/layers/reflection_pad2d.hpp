@@ -24,12 +24,8 @@ struct ReflectionPad2d {
 
   template <class In>
   static constexpr auto check() {
-    // Two tests: In::rank is not even a name when In is a pack.
-    using wrong_input = Rule<"ReflectionPad2d needs a Shape<C, H, W> input">;
-    if constexpr (!SingleShape<In>)
-      return wrong_input{};
-    else if constexpr (In::rank != 3)
-      return wrong_input{};
+    if constexpr (!ShapeOfRank<In, 3>)
+      return Rule<"ReflectionPad2d needs a Shape<C, H, W> input">{};
     else if constexpr (Left >= In::dims[2] || Right >= In::dims[2] || Top >= In::dims[1] ||
                        Bottom >= In::dims[1])
       return Rule<

@@ -19,12 +19,8 @@ struct Resize {
 
   template <class In>
   static constexpr auto check() {
-    // Two tests: In::rank is not even a name when In is a pack.
-    using wrong_input = Rule<"Resize needs a Shape<C, H, W> input">;
-    if constexpr (!SingleShape<In>)
-      return wrong_input{};
-    else if constexpr (In::rank != 3)
-      return wrong_input{};
+    if constexpr (!ShapeOfRank<In, 3>)
+      return Rule<"Resize needs a Shape<C, H, W> input">{};
     else
       return ShapeOk{};
   }

@@ -27,12 +27,8 @@ struct ZeroPad2d {
 
   template <class In>
   static constexpr auto check() {
-    // Two tests: In::rank is not even a name when In is a pack.
-    using wrong_input = Rule<"ZeroPad2d needs a Shape<C, H, W> input">;
-    if constexpr (!SingleShape<In>)
-      return wrong_input{};
-    else if constexpr (In::rank != 3)
-      return wrong_input{};
+    if constexpr (!ShapeOfRank<In, 3>)
+      return Rule<"ZeroPad2d needs a Shape<C, H, W> input">{};
     else
       return ShapeOk{};
   }
