@@ -62,7 +62,10 @@ void shifted_exponentials(const T* x, T* y, std::size_t extent, T& peak, T& tota
   const auto e = Eigen::Index(extent);
   const ConstArrayMap<T> row(x, e);
   ArrayMap<T> out(y, e);
-  peak = row.template maxCoeff<Eigen::PropagateNaN>();
+  // A plain loop rather than maxCoeff<PropagateNaN>, whose AVX-512 form trips a GCC 12 false
+  // "used uninitialized" warning; a NaN still wins.
+  peak = x[0];
+  for (std::size_t i = 1; i < extent; ++i) peak = (x[i] > peak || std::isnan(x[i])) ? x[i] : peak;
   out = (row - peak).unaryExpr(&libm_exp<T>);
   total = out.sum();
 }
@@ -77,9 +80,11 @@ void softmax_passes(const T* x, T* y, index outer, std::size_t extent, std::size
 #pragma omp parallel for schedule(static) if (large)
     for (index s = 0; s < outer; ++s) {
       const std::size_t at = std::size_t(s) * per_sample;
-      T peak, total;
-      shifted_exponentials(x + at, y + at, extent, peak, total);
-      finish(x + at, y + at, std::size_t(1), &peak, &total);
+      // Arrays of a block's size, though one value is used: `finish` is shared with the blocked
+      // path, and GCC 12 otherwise warns that its maps could read past a single value.
+      T peak[softmax_block], total[softmax_block];
+      shifted_exponentials(x + at, y + at, extent, peak[0], total[0]);
+      finish(x + at, y + at, std::size_t(1), peak, total);
     }
     return;
   }

@@ -1,0 +1,55 @@
+// Select<I...>: picks tensors of a pack by position, in the order given. One index gives that
+// tensor alone; several give the pack of them. Reorders what a PyTorch forward passes to
+// torch.cat in another order than its inputs (seed 002's CGAN joins (embedding, noise) while
+// forward takes (noise, labels)), or takes one output of a pack. No parameters; copies.
+//   Sequential<Inline<Parallel<Identity, Named<"label_embedding", Embedding<10, 10>>>>,
+//              Select<1, 0>, Cat, ...>                       // cat(embedding(labels), noise)
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <type_traits>
+
+#include "tessera/core/module.hpp"
+
+namespace tessera {
+
+template <std::size_t... I>
+struct Select {
+  static_assert(sizeof...(I) > 0, "tessera: Select needs at least one position");
+
+  template <class In>
+  static constexpr auto check() {
+    if constexpr (!ShapePack<In>)
+      return Rule<"Select picks tensors of a pack Shapes<...>; its input is one tensor">{};
+    else if constexpr (((I >= In::count) || ...))
+      return Rule<"Select: a position is past the end of the pack", In>{};
+    else
+      return ShapeOk{};
+  }
+
+  template <class In, class T, class Dev>
+  struct Module : LeafModule {
+    using input_shape = In;
+    static constexpr std::size_t first = std::array<std::size_t, sizeof...(I)>{I...}[0];
+    using output_shape = std::conditional_t<sizeof...(I) == 1, shape_at<first, In>, Shapes<shape_at<I, In>...>>;
+    static constexpr double flops = 0;
+
+    static std::string describe() {
+      std::string s = "Select(";
+      bool first = true;
+      ((s += (first ? "" : ", ") + std::to_string(I), first = false), ...);
+      return s + ")";
+    }
+    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+      // The chosen tensors, each n samples long, one after the other: a pack's layout.
+      T* out = y;
+      ((out = std::copy(x + std::size_t(n) * pack_offset<I, In>(),
+                        x + std::size_t(n) * (pack_offset<I, In>() + shape_at<I, In>::size), out)),
+       ...);
+    }
+  };
+};
+
+}  // namespace tessera
