@@ -427,7 +427,10 @@ TEST_CASE("parity with PyTorch: VAE", "[models][parity][vae]") {
 }
 
 TEST_CASE("parity with PyTorch: CGAN seed 002", "[models][parity]") {
-  check_parity<models::CganGenerator002<1, 8, 10, 8>, Shapes<Shape<12>, Shape<>>>("cgan002_g");
+  // Its 1024-wide Linear + BatchNorm(eps 0.8) chain ends near 0.1 where OpenBLAS's summation order
+  // shows: with OPENBLAS_CORETYPE=Haswell the output is within rtol 1e-5, with OpenBLAS's own
+  // SkylakeX kernels two of 64 values differ by 2e-6 (2e-5 relative). atol 2e-5 as for dcgan003_g.
+  check_parity<models::CganGenerator002<1, 8, 10, 8>, Shapes<Shape<12>, Shape<>>>("cgan002_g", 2e-5);
   check_parity<models::CganDiscriminator002<10, 32>, Shapes<Shape<1, 8, 8>, Shape<>>>("cgan002_d");
 }
 
