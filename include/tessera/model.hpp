@@ -34,6 +34,7 @@ struct Layout {
   T* next_buffer;
   std::vector<TensorEntry<T>>& entries;
   std::string prefix;
+  std::string layer;
 
   static std::size_t count(const Dims& dims) {
     std::size_t s = 1;
@@ -47,24 +48,32 @@ struct Layout {
     next_value += s;
     next_grad += s;
     entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::parameter, std::move(dims),
-                       p.value, p.grad, nullptr, init});
+                       p.value, p.grad, nullptr, init, layer});
   }
   void buffer(std::string_view name, T*& b, Dims dims, Init init) {
     b = next_buffer;
     next_buffer += count(dims);
     entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::buffer, std::move(dims), b,
-                       nullptr, nullptr, init});
+                       nullptr, nullptr, init, layer});
   }
   void counter(std::string_view name, std::int64_t& c) {
     entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::counter, Dims{}, nullptr,
-                       nullptr, &c, Init::zeros()});
+                       nullptr, &c, Init::zeros(), layer});
   }
   template <class M>
   void child(std::string_view segment, M& m) {
-    const std::string saved = prefix;
+    const std::string saved = prefix, saved_layer = layer;
     prefix = join_name(prefix, segment);
+    layer = layer_type<M>();
     m.visit(*this);
     prefix = saved;
+    layer = saved_layer;
+  }
+  // "Conv2d" from "Conv2d(3, 64, ...)".
+  template <class M>
+  static std::string layer_type() {
+    const std::string text = M::describe();
+    return text.substr(0, text.find('('));
   }
 };
 
@@ -114,16 +123,20 @@ class Model {
   static constexpr std::size_t buffer_count = module_type::buffer_count;
   // Forward FLOPs for one sample (a multiply-add counts 2), as fvcore/ptflops count them.
   static constexpr double flops_per_sample = module_type::flops;
-  // Arena bytes per sample: the kept activations, the output and the scratch.
+  // Arena bytes per sample for a forward: the kept activations, the output and the scratch.
   static constexpr std::size_t activation_bytes_per_sample =
       (module_type::keep_size + Output::size + module_type::scratch_size) * sizeof(T);
+  // What a backward adds per sample: the output and input gradients and those between layers.
+  static constexpr std::size_t gradient_bytes_per_sample =
+      (Output::size + In::size + module_type::gradient_size) * sizeof(T);
 
   explicit Model(std::uint64_t seed = 0) : rng_(seed) {
     values_.assign(parameter_count, T(0));
     grads_.assign(parameter_count, T(0));
     buffers_.assign(buffer_count, T(0));
     detail::Layout<T> layout{values_.data(), grads_.data(), buffers_.data(), entries_,
-                             std::string(segment_of<Spec>::name)};
+                             std::string(segment_of<Spec>::name),
+                             detail::Layout<T>::template layer_type<module_type>()};
     module_.visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
         layout.next_buffer != buffers_.data() + buffers_.size())
@@ -152,13 +165,13 @@ class Model {
     }
   }
 
-  // Sizes the arena for batches up to n now, so that no later forward of that size allocates.
+  // Sizes the arena for batches up to n now, so that no later forward or backward of that size
+  // allocates.
   void reserve(index n) {
     if (n <= arena_batch_) return;
-    arena_.assign(std::size_t(n) * (In::size + Output::size + module_type::keep_size +
-                                    module_type::scratch_size),
-                  T(0));
+    arena_.assign(std::size_t(n) * per_sample, T(0));
     arena_batch_ = n;
+    last_batch_ = 0;  // the kept activations are gone
   }
 
   // One view (or tensor) per model input; returns a view of the output, or a tuple of views for
@@ -169,6 +182,47 @@ class Model {
     const index n = (index(xs.batch()), ...);
     run(x, n);
     return unpack_outputs(n);
+  }
+
+  // After a forward: dys holds dL/d(output), one view per output (zeros for an output the loss does
+  // not use). Adds dL/d(parameter) to the gradients (as PyTorch accumulates; see zero_grad) unless
+  // the model is frozen. The inputs given to forward must still hold their values.
+  template <class... G>
+  void backward(const G&... dys) {
+    run_backward(false, dys...);
+  }
+  // The same, and returns dL/d(input): a view (a tuple of views for several inputs), valid until
+  // the next forward or backward. This is how a loss on D(G(z)) reaches G: the gradient at D's
+  // input is handed to G's backward.
+  template <class... G>
+  auto backward_to_input(const G&... dys) {
+    run_backward(true, dys...);
+    const index n = last_batch_;
+    if constexpr (SingleShape<In>) {
+      return View<In, const T>(input_grad_data(n), n);
+    } else {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::tuple{
+            View<shape_at<I, In>, const T>(input_grad_data(n) + std::size_t(n) * pack_offset<I, In>(), n)...};
+      }(std::make_index_sequence<In::count>{});
+    }
+  }
+  // Sets every parameter gradient to zero.
+  void zero_grad() { std::fill(grads_.begin(), grads_.end(), T(0)); }
+  // Freezes (false) or unfreezes the parameters whose names start with `prefix` (all by default):
+  // optimizers skip frozen ones, and a fully frozen model computes no parameter gradients at all,
+  // only input gradients (D during the G step of a GAN).
+  void requires_grad(bool on, std::string_view prefix = "") {
+    for (auto& e : entries_)
+      if (e.kind == TensorEntry<T>::Kind::parameter && std::string_view(e.name).starts_with(prefix))
+        e.requires_grad = on;
+  }
+  // The trainable parameters, for an optimizer.
+  std::vector<TensorEntry<T>*> parameters() {
+    std::vector<TensorEntry<T>*> out;
+    for (auto& e : entries_)
+      if (e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad) out.push_back(&e);
+    return out;
   }
 
   void train(bool on = true) { training_ = on; }
@@ -225,17 +279,53 @@ class Model {
     return s;
   }
 
-  // Arena layout, each region n samples long: [inputs][output][kept][scratch].
+  // Arena layout, each region n samples long:
+  // [inputs][output][kept][scratch][output gradient][input gradient][gradients between layers].
+  static constexpr std::size_t per_sample = In::size + Output::size + module_type::keep_size +
+                                            module_type::scratch_size + Output::size + In::size +
+                                            module_type::gradient_size;
   T* input_data(index) { return arena_.data(); }
   T* output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
   T* kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
   T* scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
+  T* output_grad_data(index n) { return scratch_data(n) + std::size_t(n) * module_type::scratch_size; }
+  T* input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * Output::size; }
+  T* gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
 
   void run(const T* x, index n) {
     if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
     reserve(n);
     Context<T> cx{scratch_data(n), training_, &rng_};
     module_.forward(x, output_data(n), n, kept_data(n), cx);
+    last_input_ = x;
+    last_batch_ = n;
+  }
+
+  template <class... G>
+  void run_backward(bool want_input, const G&... dys) {
+    const index n = last_batch_;
+    if (n == 0) throw std::logic_error("tessera::Model::backward: call forward first");
+    if constexpr (SingleShape<Output>) {
+      static_assert(sizeof...(G) == 1, "tessera: this model has one output; give backward one gradient");
+    } else {
+      static_assert(sizeof...(G) == Output::count, "tessera: give backward one gradient per model output");
+    }
+    if (((index(dys.batch()) != n) || ...))
+      throw std::invalid_argument("tessera::Model::backward: the gradient's batch (" +
+                                  std::to_string((index(dys.batch()), ...)) +
+                                  ") differs from the forward's (" + std::to_string(n) + ")");
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (copy_output_grad<I>(View<part_at<I, Output>, const T>(dys), n), ...);
+    }(std::make_index_sequence<sizeof...(G)>{});
+    bool trainable = false;
+    for (auto& e : entries_) trainable |= e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad;
+    Context<T> cx{scratch_data(n), training_, &rng_, gradients_data(n), trainable};
+    module_.backward(last_input_, output_data(n), output_grad_data(n), want_input ? input_grad_data(n) : nullptr,
+                     n, kept_data(n), cx);
+  }
+  template <std::size_t I>
+  void copy_output_grad(View<part_at<I, Output>, const T> dy, index n) {
+    std::copy(dy.data(), dy.data() + dy.size(), output_grad_data(n) + std::size_t(n) * pack_offset<I, Output>());
   }
 
   template <class... X>
@@ -275,6 +365,8 @@ class Model {
   std::vector<TensorEntry<T>> entries_;
   std::vector<T> arena_;
   index arena_batch_ = 0;
+  const T* last_input_ = nullptr;  // the forward's input, read again by backward
+  index last_batch_ = 0;           // 0: no forward since the arena was (re)made
   Generator rng_;
   bool training_ = true;
 };

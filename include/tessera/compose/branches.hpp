@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
@@ -27,6 +28,7 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
   static constexpr double flops = (0.0 + ... + Modules::flops);
   static constexpr std::size_t keep_size = (std::size_t{0} + ... + Modules::keep_size);
   static constexpr std::size_t scratch_size = std::max({std::size_t{0}, Modules::scratch_size...});
+  static constexpr std::size_t children_gradient_size = std::max({std::size_t{0}, Modules::gradient_size...});
 
   std::tuple<Modules...> branches;
 
@@ -53,6 +55,19 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
        ...);
     }(std::make_index_sequence<count>{});
   }
+  // Branch I gets its part of dy and writes its input gradient at `input_grad(I)`.
+  template <class T, class Cx, class InputOf, class InputGradOf>
+  void backward_all(InputOf input, const T* y, const T* dy, InputGradOf input_grad, index n, T* keep,
+                    Cx& cx) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (std::get<I>(branches).backward(input(std::integral_constant<std::size_t, I>{}),
+                                      y + std::size_t(n) * pack_offset<I, output_shape>(),
+                                      dy + std::size_t(n) * pack_offset<I, output_shape>(),
+                                      input_grad(std::integral_constant<std::size_t, I>{}), n,
+                                      keep + std::size_t(n) * kept_offset<I>(), cx),
+       ...);
+    }(std::make_index_sequence<count>{});
+  }
 };
 }  // namespace detail
 
@@ -69,9 +84,26 @@ struct Branches {
                                        return std::tuple<bind_t<B, In, T, Dev, I>...>{};
                                      }(std::index_sequence_for<B...>{}))> {
     using input_shape = In;
+    // Every branch but the first writes its input gradient here before it is added to dx.
+    static constexpr std::size_t gradient_size =
+        (sizeof...(B) > 1 ? In::size : 0) + Module::children_gradient_size;
     static std::string describe() { return "Branches"; }
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
       this->forward_all([x](auto) { return x; }, y, n, keep, cx);
+    }
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+      T* branch_dx = cx.gradients;
+      Context<T> inner = after(cx, sizeof...(B) > 1 ? In::size : 0, n);
+      const std::size_t count = std::size_t(n) * In::size;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((std::get<I>(this->branches)
+              .backward(x, y + std::size_t(n) * pack_offset<I, typename Module::output_shape>(),
+                        dy + std::size_t(n) * pack_offset<I, typename Module::output_shape>(),
+                        !dx ? nullptr : I == 0 ? dx : branch_dx, n,
+                        keep + std::size_t(n) * Module::template kept_offset<I>(), inner),
+          (I > 0 && dx ? ops::accumulate(Dev{}, static_cast<const T*>(branch_dx), dx, count) : void())),
+         ...);
+      }(std::index_sequence_for<B...>{});
     }
   };
 };
@@ -97,10 +129,19 @@ struct Parallel {
                                        return std::tuple<bind_t<B, shape_at<I, In>, T, Dev, I>...>{};
                                      }(std::index_sequence_for<B...>{}))> {
     using input_shape = In;
+    static constexpr std::size_t gradient_size = Module::children_gradient_size;
     static std::string describe() { return "Parallel"; }
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
       this->forward_all([x, n](auto i) { return x + std::size_t(n) * pack_offset<decltype(i)::value, In>(); },
                         y, n, keep, cx);
+    }
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+      this->backward_all([x, n](auto i) { return x + std::size_t(n) * pack_offset<decltype(i)::value, In>(); },
+                         y, dy,
+                         [dx, n](auto i) -> T* {
+                           return dx ? dx + std::size_t(n) * pack_offset<decltype(i)::value, In>() : nullptr;
+                         },
+                         n, keep, cx);
     }
   };
 };

@@ -60,6 +60,14 @@ struct Cat {
         ops::concat_forward(Dev{}, inputs.data(), sizes.data(), In::count, y, n);
       }(std::make_index_sequence<In::count>{});
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (!dx) return;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        const std::array<T*, In::count> grads{(dx + std::size_t(n) * pack_offset<I, In>())...};
+        const std::array<std::size_t, In::count> sizes{shape_at<I, In>::size...};
+        ops::concat_backward(Dev{}, dy, grads.data(), sizes.data(), In::count, n);
+      }(std::make_index_sequence<In::count>{});
+    }
   };
 };
 

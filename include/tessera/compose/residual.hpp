@@ -31,6 +31,7 @@ struct Residual {
     // The block's output is kept: its own backward may need it.
     static constexpr std::size_t keep_size = In::size + block_type::keep_size;
     static constexpr std::size_t scratch_size = block_type::scratch_size;
+    static constexpr std::size_t gradient_size = block_type::gradient_size;
 
     block_type block;
 
@@ -43,6 +44,11 @@ struct Residual {
       T* fx = keep;
       block.forward(x, fx, n, keep + std::size_t(n) * In::size, cx);
       ops::add(Dev{}, x, fx, y, std::size_t(n) * In::size);
+    }
+    // dL/dx = dy + the block's backward of dy.
+    void backward(const T* x, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+      block.backward(x, keep, dy, dx, n, keep + std::size_t(n) * In::size, cx);
+      if (dx) ops::accumulate(Dev{}, dy, dx, std::size_t(n) * In::size);
     }
   };
 };

@@ -85,6 +85,18 @@ struct Sequential {
         return std::max({std::size_t{0}, layer_t<I>::scratch_size...});
       }(std::make_index_sequence<count>{});
     }();
+    // Backward passes the gradient from layer to layer through two buffers, each as large as the
+    // largest intermediate, in turn; the children's own needs come after them.
+    static constexpr std::size_t largest_intermediate = [] {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::max({std::size_t{0}, (I + 1 < count ? layer_t<I>::output_shape::size : 0)...});
+      }(std::make_index_sequence<count>{});
+    }();
+    static constexpr std::size_t gradient_size = 2 * largest_intermediate + [] {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::max({std::size_t{0}, layer_t<I>::gradient_size...});
+      }(std::make_index_sequence<count>{});
+    }();
 
     modules layers;
 
@@ -109,6 +121,16 @@ struct Sequential {
       }(std::make_index_sequence<count>{});
     }
 
+    // Layers in reverse; the first gets dx (or null when nobody needs the input's gradient).
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+      T* buffers[2] = {cx.gradients, cx.gradients + std::size_t(n) * largest_intermediate};
+      Context<T> inner = after(cx, 2 * largest_intermediate, n);
+      const T* gradient = dy;
+      [&]<std::size_t... R>(std::index_sequence<R...>) {
+        ((backward_layer<count - 1 - R>(x, y, gradient, dx, buffers, n, keep, inner)), ...);
+      }(std::make_index_sequence<count>{});
+    }
+
     template <std::size_t I>
     const T* input_of(const T* x, index n, T* keep) const {
       if constexpr (I == 0)
@@ -129,6 +151,15 @@ struct Sequential {
     }
 
    private:
+    template <std::size_t I>
+    void backward_layer(const T* x, const T* y, const T*& gradient, T* dx, T* const* buffers, index n,
+                        T* keep, Context<T>& cx) {
+      T* out = I == 0 ? dx : buffers[I % 2];
+      const T* layer_y = I == count - 1 ? y : keep + std::size_t(n) * intermediate_offset<I>();
+      std::get<I>(layers).backward(input_of<I>(x, n, keep), layer_y, gradient, out, n, kept_by<I>(n, keep),
+                                   cx);
+      gradient = out;
+    }
     template <std::size_t I>
     void forward_layer(const T* x, T* y, index n, T* keep, Context<T>& cx) {
       std::get<I>(layers).forward(input_of<I>(x, n, keep), output_of<I>(y, n, keep), n,

@@ -50,13 +50,24 @@ struct Init {
 
 using Dims = std::vector<std::int64_t>;
 
-// What a forward call needs besides its tensors.
+// What a forward or backward call needs besides its tensors.
 template <class T>
 struct Context {
   T* scratch = nullptr;       // temporary memory: the model's largest scratch_size times the batch
   bool training = false;      // BatchNorm batch statistics, Dropout
   Generator* rng = nullptr;   // Dropout masks
+  // Backward only. Combinators take the gradients flowing between their children from the front of
+  // this region (gradient_size per sample) and hand the rest on, like a stack.
+  T* gradients = nullptr;
+  bool parameter_grads = true;  // false: the model is frozen, only input gradients are wanted
 };
+
+// The region after the first `used` elements per sample, for a combinator's children.
+template <class T>
+Context<T> after(Context<T> cx, std::size_t used, index n) {
+  cx.gradients += used * std::size_t(n);
+  return cx;
+}
 
 // ---- Compile-time shape rules ---------------------------------------------------------------
 // A layer's `check<In>()` returns ShapeOk, or a Rule whose text says in words what is wrong; the
@@ -96,13 +107,16 @@ template <class In>
 struct InvalidModule {
   using input_shape = In;
   using output_shape = InvalidShape;
-  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0;
+  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0,
+                               gradient_size = 0;
   static constexpr double flops = 0;
   static std::string describe() { return "<invalid>"; }
   template <class V>
   void visit(V&) {}
   template <class T, class Cx>
   void forward(const T*, T*, index, T*, Cx&) {}
+  template <class T, class Cx>
+  void backward(const T*, const T*, const T*, T*, index, T*, Cx&) {}
 };
 
 namespace detail {
@@ -130,14 +144,26 @@ using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>()):
 //   flops                       forward floating-point operations per sample (a multiply-add is 2)
 //   keep_size                   elements per sample kept in the model's arena between forward and
 //                               backward (intermediate activations, masks)
-//   scratch_size                elements per sample of temporary memory a call needs
+//   scratch_size                elements per sample of temporary memory a forward or backward
+//                               call needs (cx.scratch; the contents do not survive the call)
+//   gradient_size               elements per sample a backward takes from cx.gradients for the
+//                               gradients between its children (0 for a leaf layer)
 //   describe()                  PyTorch-like text for summaries
 //   visit(v)                    hands every parameter, buffer and child to a visitor:
 //                                 v.parameter(name, Param<T>&, Dims, Init)
 //                                 v.buffer(name, T*&, Dims, Init)
 //                                 v.counter(name, std::int64_t&)
 //                                 v.child(segment, module)   (segment "" adds no name)
-//   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y
+//   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y; keeps what backward
+//                               needs in `keep` (keep_size per sample)
+//   backward(x, y, dy, dx, n, keep, cx)
+//                               after a forward of the same x, y, keep: given dy = dL/dy, writes
+//                               dx = dL/dx (overwriting; dx may be null when nobody needs it) and
+//                               *adds* dL/dparameter to each Param::grad (PyTorch's accumulation)
+//                               unless cx.parameter_grads is false. x, y, dy are not modified.
+// Backward is written in terms of ops whose own derivatives are ops again (a convolution's data
+// gradient is a transposed convolution, an activation's is an elementwise map), so that a
+// second-order pass can be added per layer without changing this interface.
 template <class M>
 concept Module = requires(M m) {
   typename M::input_shape;
@@ -146,13 +172,15 @@ concept Module = requires(M m) {
   { M::buffer_count } -> std::convertible_to<std::size_t>;
   { M::keep_size } -> std::convertible_to<std::size_t>;
   { M::scratch_size } -> std::convertible_to<std::size_t>;
+  { M::gradient_size } -> std::convertible_to<std::size_t>;
   { M::flops } -> std::convertible_to<double>;
   { M::describe() } -> std::convertible_to<std::string>;
 };
 
 // Defaults for a leaf layer's module; a layer overrides what it needs.
 struct LeafModule {
-  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0;
+  static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0,
+                               gradient_size = 0;
   template <class V>
   void visit(V&) {}
 };

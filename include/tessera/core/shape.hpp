@@ -102,6 +102,19 @@ struct pack_element<0, Shapes<First, Rest...>> {
 template <std::size_t I, ShapePack P>
 using shape_at = typename detail::pack_element<I, P>::type;
 
+namespace detail {
+template <std::size_t I, class S>
+struct part_of {
+  using type = S;
+};
+template <std::size_t I, class... S>
+struct part_of<I, Shapes<S...>> : pack_element<I, Shapes<S...>> {};
+}  // namespace detail
+
+// The I-th tensor of a model's inputs or outputs: shape_at for a pack, the shape itself for one.
+template <std::size_t I, AnyShape S>
+using part_at = typename detail::part_of<I, S>::type;
+
 // Offset, in elements per sample, of the I-th tensor of a pack. A pack's tensors lie one after
 // the other, each batch-major: [tensor 0 for all n samples][tensor 1 for all n samples]...
 template <std::size_t I, class P>

@@ -21,6 +21,8 @@ struct TensorEntry {
   T* grad = nullptr;             // parameter only
   std::int64_t* count = nullptr; // counter only (num_batches_tracked)
   Init init;
+  std::string layer;          // the owning layer's type as describe() names it: "Conv2d", "BatchNorm2d"
+  bool requires_grad = true;  // parameter only; false: frozen, optimizers leave it alone
 
   std::size_t size() const {
     std::size_t s = 1;

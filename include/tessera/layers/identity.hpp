@@ -21,6 +21,9 @@ struct Identity {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       std::copy(x, x + std::size_t(n) * In::size, y);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) std::copy(dy, dy + std::size_t(n) * In::size, dx);
+    }
   };
 };
 

@@ -45,6 +45,11 @@ struct Linear {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::linear_forward(Dev{}, x, weight.value, has_bias ? bias.value : nullptr, y, n, in, Out);
     }
+    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+      const bool params = cx.parameter_grads;
+      ops::linear_backward(Dev{}, x, weight.value, dy, dx, params ? weight.grad : nullptr,
+                           params && has_bias ? bias.grad : nullptr, n, in, Out);
+    }
   };
 };
 

@@ -19,6 +19,9 @@ struct ReLU {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return v > T(0) ? v : T(0); });
     }
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, [](T, T out, T g) { return out > T(0) ? g : T(0); });
+    }
   };
 };
 

@@ -24,4 +24,20 @@ void concat_forward(Cpu, const T* const* inputs, const std::size_t* sizes, std::
   }
 }
 
+// The backward: each input's part of every output sample, copied back out (null parts skipped).
+template <class T>
+void concat_backward(Cpu, const T* dy, T* const* input_grads, const std::size_t* sizes, std::size_t count,
+                     index n) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < count; ++i) total += sizes[i];
+#pragma omp parallel for schedule(static) if (std::size_t(n) * total > 32768)
+  for (index s = 0; s < n; ++s) {
+    const T* src = dy + std::size_t(s) * total;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (input_grads[i]) std::memcpy(input_grads[i] + std::size_t(s) * sizes[i], src, sizes[i] * sizeof(T));
+      src += sizes[i];
+    }
+  }
+}
+
 }  // namespace tessera::ops
