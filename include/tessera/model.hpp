@@ -126,6 +126,9 @@ class Model {
   // Arena bytes per sample for a forward: the kept activations, the output and the scratch.
   static constexpr std::size_t activation_bytes_per_sample =
       (module_type::keep_size + Output::size + module_type::scratch_size) * sizeof(T);
+  // Arena bytes per sample for predict(), which keeps nothing for backward.
+  static constexpr std::size_t inference_bytes_per_sample =
+      (In::size + Output::size + inference_size_of<module_type>() + module_type::scratch_size) * sizeof(T);
   // What a backward adds per sample: the output and input gradients and those between layers.
   static constexpr std::size_t gradient_bytes_per_sample =
       (Output::size + In::size + module_type::gradient_size) * sizeof(T);
@@ -223,6 +226,37 @@ class Model {
     for (auto& e : entries_)
       if (e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad) out.push_back(&e);
     return out;
+  }
+
+  // Forward without keeping anything for backward (PyTorch's torch.no_grad()), in its own, smaller
+  // arena: the activations pass through two buffers. The mode (train/eval) is the model's; the
+  // result is valid until the next predict.
+  template <class... X>
+  auto predict(const X&... xs) {
+    const index n = (index(xs.batch()), ...);
+    if (n <= 0) throw std::invalid_argument("tessera::Model::predict: the batch is empty");
+    constexpr std::size_t per = In::size + Output::size + inference_size_of<module_type>() + module_type::scratch_size;
+    if (std::size_t(n) * per > inference_arena_.size()) inference_arena_.assign(std::size_t(n) * per, T(0));
+    T* in = inference_arena_.data();
+    T* out = in + std::size_t(n) * In::size;
+    T* keep = out + std::size_t(n) * Output::size;
+    T* scratch = keep + std::size_t(n) * inference_size_of<module_type>();
+    const T* x = in;
+    if constexpr (SingleShape<In>) {
+      static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
+      x = (View<In, const T>(xs), ...).data();
+    } else {
+      static_assert(sizeof...(X) == In::count, "tessera: give predict one view per model input");
+      if (((xs.batch() != n) || ...))
+        throw std::invalid_argument("tessera::Model::predict: the inputs have different batch sizes");
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (copy_to<I>(View<shape_at<I, In>, const T>(xs), in, n), ...);
+      }(std::make_index_sequence<In::count>{});
+    }
+    Context<T> cx{scratch, training_, &rng_};
+    cx.keep = false;
+    module_.forward(x, out, n, keep, cx);
+    return outputs_at(out, n);
   }
 
   void train(bool on = true) { training_ = on; }
@@ -347,15 +381,19 @@ class Model {
   }
   template <std::size_t I>
   void copy_input(View<shape_at<I, In>, const T> x, index n) {
-    std::copy(x.data(), x.data() + x.size(), input_data(n) + std::size_t(n) * pack_offset<I, In>());
+    copy_to<I>(x, input_data(n), n);
   }
-  auto unpack_outputs(index n) {
+  template <std::size_t I>
+  static void copy_to(View<shape_at<I, In>, const T> x, T* inputs, index n) {
+    std::copy(x.data(), x.data() + x.size(), inputs + std::size_t(n) * pack_offset<I, In>());
+  }
+  auto unpack_outputs(index n) { return outputs_at(output_data(n), n); }
+  static auto outputs_at(const T* out, index n) {
     if constexpr (SingleShape<Output>) {
-      return View<Output, const T>(output_data(n), n);
+      return View<Output, const T>(out, n);
     } else {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple{View<shape_at<I, Output>, const T>(
-            output_data(n) + std::size_t(n) * pack_offset<I, Output>(), n)...};
+        return std::tuple{View<shape_at<I, Output>, const T>(out + std::size_t(n) * pack_offset<I, Output>(), n)...};
       }(std::make_index_sequence<Output::count>{});
     }
   }
@@ -364,6 +402,7 @@ class Model {
   std::vector<T> values_, grads_, buffers_;
   std::vector<TensorEntry<T>> entries_;
   std::vector<T> arena_;
+  std::vector<T> inference_arena_;  // predict()'s
   index arena_batch_ = 0;
   const T* last_input_ = nullptr;  // the forward's input, read again by backward
   index last_batch_ = 0;           // 0: no forward since the arena was (re)made

@@ -29,6 +29,8 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
   static constexpr std::size_t keep_size = (std::size_t{0} + ... + Modules::keep_size);
   static constexpr std::size_t scratch_size = std::max({std::size_t{0}, Modules::scratch_size...});
   static constexpr std::size_t children_gradient_size = std::max({std::size_t{0}, Modules::gradient_size...});
+  // In inference the branches run one after the other and share one region.
+  static constexpr std::size_t inference_size = std::max({std::size_t{0}, inference_size_of<Modules>()...});
 
   std::tuple<Modules...> branches;
 
@@ -51,7 +53,7 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(branches).forward(input(std::integral_constant<std::size_t, I>{}),
                                      y + std::size_t(n) * pack_offset<I, output_shape>(), n,
-                                     keep + std::size_t(n) * kept_offset<I>(), cx),
+                                     cx.keep ? keep + std::size_t(n) * kept_offset<I>() : keep, cx),
        ...);
     }(std::make_index_sequence<count>{});
   }

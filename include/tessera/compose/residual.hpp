@@ -30,6 +30,7 @@ struct Residual {
     static constexpr double flops = block_type::flops + In::size;
     // The block's output is kept: its own backward may need it.
     static constexpr std::size_t keep_size = In::size + block_type::keep_size;
+    static constexpr std::size_t inference_size = In::size + inference_size_of<block_type>();
     static constexpr std::size_t scratch_size = block_type::scratch_size;
     static constexpr std::size_t gradient_size = block_type::gradient_size;
 

@@ -97,6 +97,13 @@ struct Sequential {
         return std::max({std::size_t{0}, layer_t<I>::gradient_size...});
       }(std::make_index_sequence<count>{});
     }();
+    // Inference passes the activations through two buffers the same way; the layers share what
+    // follows them.
+    static constexpr std::size_t inference_size = 2 * largest_intermediate + [] {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::max({std::size_t{0}, inference_size_of<layer_t<I>>()...});
+      }(std::make_index_sequence<count>{});
+    }();
 
     modules layers;
 
@@ -114,11 +121,21 @@ struct Sequential {
       }(std::make_index_sequence<count>{});
     }
 
-    // Keeps every intermediate output for backward.
+    // Keeps every intermediate output for backward, unless cx.keep is false.
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (forward_layer<I>(x, y, n, keep, cx), ...);
-      }(std::make_index_sequence<count>{});
+      if (cx.keep) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+          (forward_layer<I>(x, y, n, keep, cx), ...);
+        }(std::make_index_sequence<count>{});
+      } else {
+        T* buffers[2] = {keep, keep + std::size_t(n) * largest_intermediate};
+        T* shared = keep + 2 * std::size_t(n) * largest_intermediate;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+          (std::get<I>(layers).forward(I == 0 ? x : buffers[(I + 1) % 2], I == count - 1 ? y : buffers[I % 2],
+                                       n, shared, cx),
+           ...);
+        }(std::make_index_sequence<count>{});
+      }
     }
 
     // Layers in reverse; the first gets dx (or null when nobody needs the input's gradient).

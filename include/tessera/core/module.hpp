@@ -60,6 +60,9 @@ struct Context {
   // this region (gradient_size per sample) and hand the rest on, like a stack.
   T* gradients = nullptr;
   bool parameter_grads = true;  // false: the model is frozen, only input gradients are wanted
+  // Forward only. false: nothing is kept for a backward (inference), so a combinator passes its
+  // intermediates through two buffers and lets its children share one region instead.
+  bool keep = true;
 };
 
 // The region after the first `used` elements per sample, for a combinator's children.
@@ -176,6 +179,16 @@ concept Module = requires(M m) {
   { M::flops } -> std::convertible_to<double>;
   { M::describe() } -> std::convertible_to<std::string>;
 };
+
+// Elements per sample a forward needs at `keep` when cx.keep is false: a combinator declares its
+// own inference_size; a leaf layer fills its keep_size as part of its forward either way.
+template <class M>
+constexpr std::size_t inference_size_of() {
+  if constexpr (requires { M::inference_size; })
+    return M::inference_size;
+  else
+    return M::keep_size;
+}
 
 // Defaults for a leaf layer's module; a layer overrides what it needs.
 struct LeafModule {
