@@ -33,14 +33,6 @@ struct GradCheck {
 };
 
 namespace detail {
-template <AnyShape In>
-constexpr std::size_t part_count() {
-  if constexpr (SingleShape<In>)
-    return 1;
-  else
-    return In::count;
-}
-
 // Coordinates of a tensor of `size` elements to check: all, or an evenly spread sample.
 inline std::vector<std::size_t> coordinates(std::size_t size, std::size_t wanted, Generator& rng) {
   std::vector<std::size_t> out;
@@ -57,7 +49,7 @@ template <class Spec, AnyShape In>
 void check_gradients(GradCheck opt = {}) {
   using M = Model<Spec, In, Cpu, double>;
   using Out = typename M::Output;
-  constexpr std::size_t parts_in = detail::part_count<In>(), parts_out = detail::part_count<Out>();
+  constexpr std::size_t parts_in = part_count<In>(), parts_out = part_count<Out>();
   M model(opt.seed);
   model.train(opt.training);
   Generator rng(opt.seed + 1000);

@@ -111,6 +111,15 @@ template <std::size_t I, class... S>
 struct part_of<I, Shapes<S...>> : pack_element<I, Shapes<S...>> {};
 }  // namespace detail
 
+// How many tensors a model's inputs or outputs are: 1 for a Shape, the count of a pack.
+template <AnyShape S>
+constexpr std::size_t part_count() {
+  if constexpr (ShapePack<S>)
+    return S::count;
+  else
+    return 1;
+}
+
 // The I-th tensor of a model's inputs or outputs: shape_at for a pack, the shape itself for one.
 template <std::size_t I, AnyShape S>
 using part_at = typename detail::part_of<I, S>::type;
