@@ -47,6 +47,9 @@ struct AvgPool2d {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::avg_pool2d_forward(Dev{}, geometry, x, y, n);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::avg_pool2d_backward(Dev{}, geometry, dy, dx, n);
+    }
   };
 };
 

@@ -38,6 +38,9 @@ struct BatchNormModule : LeafModule {
   // The mean and 1/sqrt(var + Eps) of each channel that the last forward used (batch statistics
   // in training, running ones in evaluation), for backward.
   std::vector<T> mean = std::vector<T>(C), invstd = std::vector<T>(C);
+  // Whether those were the batch's statistics: backward follows the forward's mode even if the
+  // model's mode changed in between.
+  bool batch_statistics = false;
 
   static std::string describe() {
     return std::string(Name.view()) + "(" + std::to_string(C) + ", eps=" + number_text(Eps) +
@@ -60,6 +63,13 @@ struct BatchNormModule : LeafModule {
     ops::batch_norm_forward(Dev{}, x, y, n, C, Spatial, weight.value, bias.value, running_mean,
                             running_var, keep, mean.data(), invstd.data(), cx.training, Eps, Momentum);
     if (cx.training) ++num_batches_tracked;
+    batch_statistics = cx.training;
+  }
+  void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+    const bool params = cx.parameter_grads;
+    ops::batch_norm_backward(Dev{}, dy, keep, dx, n, C, Spatial, weight.value, invstd.data(),
+                             params ? weight.grad : nullptr, params ? bias.grad : nullptr,
+                             batch_statistics);
   }
 };
 }  // namespace detail

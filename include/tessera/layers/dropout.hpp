@@ -29,6 +29,9 @@ struct Dropout {
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
       ops::dropout_forward(Dev{}, x, y, keep, std::size_t(n) * In::size, 1, P, cx.training, cx.rng);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
+      if (dx) ops::dropout_backward(Dev{}, dy, keep, dx, std::size_t(n) * In::size);
+    }
   };
 };
 

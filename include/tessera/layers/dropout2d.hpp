@@ -35,6 +35,9 @@ struct Dropout2d {
                            std::size_t(In::dims[1]) * std::size_t(In::dims[2]), P, cx.training,
                            cx.rng);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
+      if (dx) ops::dropout_backward(Dev{}, dy, keep, dx, std::size_t(n) * In::size);
+    }
   };
 };
 

@@ -32,6 +32,9 @@ struct GlobalAvgPool2d {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::global_avg_pool2d_forward(Dev{}, x, y, n * In::dims[0], plane);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::global_avg_pool2d_backward(Dev{}, dy, dx, n * In::dims[0], plane);
+    }
   };
 };
 

@@ -56,6 +56,13 @@ struct InstanceNorm2d {
                                  std::size_t(In::dims[1]) * std::size_t(In::dims[2]),
                                  Affine ? weight.value : nullptr, Affine ? bias.value : nullptr, Eps);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+      const bool params = Affine && cx.parameter_grads;
+      ops::instance_norm_backward(Dev{}, dy, keep, keep + std::size_t(n) * In::size, dx, n, C,
+                                  std::size_t(In::dims[1]) * std::size_t(In::dims[2]),
+                                  Affine ? weight.value : nullptr, params ? weight.grad : nullptr,
+                                  params ? bias.grad : nullptr);
+    }
   };
 };
 

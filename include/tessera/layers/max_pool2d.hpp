@@ -56,6 +56,9 @@ struct MaxPool2d {
     void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
       ops::max_pool2d_forward(Dev{}, geometry, x, y, keep, n);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
+      if (dx) ops::max_pool2d_backward(Dev{}, geometry, dy, keep, dx, n);
+    }
   };
 };
 

@@ -57,4 +57,41 @@ void batch_norm_forward(Cpu, const T* x, T* y, index n, int channels, std::size_
   }
 }
 
+// Per channel, with g = dy: dbias += sum g, dweight += sum g xhat. With batch statistics the mean
+// and variance depend on x, which gives PyTorch's
+//   dx = weight invstd (g - mean(g) - xhat mean(g xhat));
+// with running statistics they are constants and dx = weight invstd g.
+template <class T>
+void batch_norm_backward(Cpu, const T* dy, const T* xhat, T* dx, index n, int channels,
+                         std::size_t spatial, const T* weight, const T* invstd, T* weight_grad,
+                         T* bias_grad, bool batch_statistics) {
+  const std::size_t stride = std::size_t(channels) * spatial;
+  const double count = double(n) * double(spatial);
+  const bool sums = batch_statistics || weight_grad || bias_grad;
+#pragma omp parallel for schedule(static) if (std::size_t(n) * stride > 32768)
+  for (int c = 0; c < channels; ++c) {
+    const std::size_t first = std::size_t(c) * spatial;
+    double sum_g = 0, sum_g_xhat = 0;
+    if (sums)
+      for (index s = 0; s < n; ++s) {
+        const std::size_t at = std::size_t(s) * stride + first;
+        for (std::size_t i = 0; i < spatial; ++i) {
+          sum_g += double(dy[at + i]);
+          sum_g_xhat += double(dy[at + i]) * double(xhat[at + i]);
+        }
+      }
+    if (weight_grad) weight_grad[c] += T(sum_g_xhat);
+    if (bias_grad) bias_grad[c] += T(sum_g);
+    if (!dx) continue;
+    const double k = double(weight[c]) * double(invstd[c]);
+    const double mean_g = batch_statistics ? sum_g / count : 0;
+    const double mean_g_xhat = batch_statistics ? sum_g_xhat / count : 0;
+    for (index s = 0; s < n; ++s) {
+      const std::size_t at = std::size_t(s) * stride + first;
+      for (std::size_t i = 0; i < spatial; ++i)
+        dx[at + i] = T(k * (double(dy[at + i]) - mean_g - double(xhat[at + i]) * mean_g_xhat));
+    }
+  }
+}
+
 }  // namespace tessera::ops

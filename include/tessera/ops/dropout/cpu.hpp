@@ -28,4 +28,10 @@ void dropout_forward(Cpu, const T* x, T* y, T* mask, std::size_t count, std::siz
   for (std::size_t i = 0; i < count; ++i) y[i] = x[i] * mask[i];
 }
 
+template <class T>
+void dropout_backward(Cpu, const T* dy, const T* mask, T* dx, std::size_t count) {
+#pragma omp parallel for simd schedule(static) if (count > 32768)
+  for (std::size_t i = 0; i < count; ++i) dx[i] = dy[i] * mask[i];
+}
+
 }  // namespace tessera::ops

@@ -5,7 +5,11 @@
 //   instance_norm_forward(dev, x, y, xhat, invstd, n, channels, plane, weight or nullptr,
 //                         bias or nullptr, eps)
 // which writes y, the normalised input xhat (same layout as x) and 1/sqrt(var + eps) of each of
-// the n x channels planes.
+// the n x channels planes, and
+//   instance_norm_backward(dev, dy, xhat, invstd, dx, n, channels, plane, weight or nullptr,
+//                          weight_grad, bias_grad)
+// which, from the forward's xhat and invstd, writes dx and adds to weight_grad and bias_grad (each
+// skipped when null; weight null means no affine scale).
 #pragma once
 
 #include "tessera/ops/instance_norm/cpu.hpp"

@@ -50,6 +50,23 @@ void max_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, T* argmax,
   }
 }
 
+// Each output's gradient goes to the input its forward chose; overlapping windows that chose the
+// same input add up.
+template <class T>
+void max_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, const T* argmax, T* dx, index n) {
+  const index planes = n * g.in_channels;
+  const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
+  const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
+#pragma omp parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768)
+  for (index p = 0; p < planes; ++p) {
+    T* dxp = dx + std::size_t(p) * in_plane;
+    const T* dyp = dy + std::size_t(p) * out_plane;
+    const T* ap = argmax + std::size_t(p) * out_plane;
+    std::fill(dxp, dxp + in_plane, T(0));
+    for (std::size_t o = 0; o < out_plane; ++o) dxp[std::size_t(ap[o])] += dyp[o];
+  }
+}
+
 // The divisor is the window clipped to the padded input, as PyTorch's count_include_pad=True; in
 // floor mode that is always kernel * kernel.
 template <class T>
@@ -79,6 +96,36 @@ void avg_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, index n) {
   }
 }
 
+// Each output's gradient, divided by the forward's divisor, goes to every input of its window; the
+// share of the padded positions goes nowhere.
+template <class T>
+void avg_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, T* dx, index n) {
+  const index planes = n * g.in_channels;
+  const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
+  const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
+#pragma omp parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768)
+  for (index p = 0; p < planes; ++p) {
+    T* dxp = dx + std::size_t(p) * in_plane;
+    const T* dyp = dy + std::size_t(p) * out_plane;
+    std::fill(dxp, dxp + in_plane, T(0));
+    for (int oy = 0; oy < g.out_h; ++oy) {
+      const int y0 = oy * g.stride - g.padding;
+      const int y_begin = std::max(y0, 0), y_end = std::min(y0 + g.kernel, g.in_h);
+      const int padded_h = std::min(y0 + g.kernel, g.in_h + g.padding) - y0;
+      for (int ox = 0; ox < g.out_w; ++ox) {
+        const int x0 = ox * g.stride - g.padding;
+        const int x_begin = std::max(x0, 0), x_end = std::min(x0 + g.kernel, g.in_w);
+        const int padded_w = std::min(x0 + g.kernel, g.in_w + g.padding) - x0;
+        const std::size_t o = std::size_t(oy) * std::size_t(g.out_w) + std::size_t(ox);
+        const T share = dyp[o] / T(padded_h * padded_w);
+        for (int iy = y_begin; iy < y_end; ++iy)
+          for (int ix = x_begin; ix < x_end; ++ix)
+            dxp[std::size_t(iy) * std::size_t(g.in_w) + std::size_t(ix)] += share;
+      }
+    }
+  }
+}
+
 // Sums in double: a 64 x 64 plane in float would otherwise lose the low bits of its mean.
 template <class T>
 void global_avg_pool2d_forward(Cpu, const T* x, T* y, index planes, std::size_t plane_size) {
@@ -88,6 +135,15 @@ void global_avg_pool2d_forward(Cpu, const T* x, T* y, index planes, std::size_t 
     double sum = 0;
     for (std::size_t i = 0; i < plane_size; ++i) sum += double(xp[i]);
     y[p] = T(sum / double(plane_size));
+  }
+}
+
+template <class T>
+void global_avg_pool2d_backward(Cpu, const T* dy, T* dx, index planes, std::size_t plane_size) {
+#pragma omp parallel for schedule(static) if (std::size_t(planes) * plane_size > 32768)
+  for (index p = 0; p < planes; ++p) {
+    T* dxp = dx + std::size_t(p) * plane_size;
+    std::fill(dxp, dxp + plane_size, T(double(dy[p]) / double(plane_size)));
   }
 }
 

@@ -6,6 +6,11 @@
 //                                                          input plane (iy * W + ix), stored as T
 //   avg_pool2d_forward(dev, geometry, x, y, n)
 //   global_avg_pool2d_forward(dev, x, y, planes, plane_size)   one mean per plane
+// and their backwards, which overwrite dx with the input gradient of n samples (planes for the
+// global pool) from the output gradient dy:
+//   max_pool2d_backward(dev, geometry, dy, argmax, dx, n)   argmax: as the forward wrote it
+//   avg_pool2d_backward(dev, geometry, dy, dx, n)
+//   global_avg_pool2d_backward(dev, dy, dx, planes, plane_size)
 #pragma once
 
 #include "tessera/ops/conv2d/geometry.hpp"
