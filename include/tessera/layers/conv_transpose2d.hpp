@@ -65,6 +65,12 @@ struct ConvTranspose2d {
       ops::conv_transpose2d_forward(Dev{}, plan, geometry, x, weight.value, has_bias ? bias.value : nullptr,
                                     y, n, cx.scratch);
     }
+    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+      const bool params = cx.parameter_grads;
+      ops::conv_transpose2d_backward(Dev{}, plan, geometry, x, weight.value, dy, dx,
+                                     params ? weight.grad : nullptr,
+                                     params && has_bias ? bias.grad : nullptr, n, cx.scratch);
+    }
   };
 };
 

@@ -17,6 +17,12 @@ struct ConvGeometry {
   static constexpr int transposed_out(int in, int k, int s, int p, int d, int output_padding) {
     return (in - 1) * s - 2 * p + d * (k - 1) + output_padding + 1;
   }
+  // The same window seen from the output: in and out exchanged. A convolution's data gradient is
+  // the transposed convolution of this geometry and a transposed convolution's is the convolution,
+  // with the same weights.
+  constexpr ConvGeometry swapped() const {
+    return {out_channels, out_h, out_w, in_channels, in_h, in_w, kernel, stride, padding, dilation};
+  }
 };
 
 }  // namespace tessera::ops

@@ -1,0 +1,303 @@
+// Backward of Conv2d and ConvTranspose2d: finite differences in double (the im2col path), float
+// (oneDNN where it is built in) against double on the same weights and inputs, accumulation into
+// the gradients, a frozen model, and PyTorch's gradients from
+// tests/fixtures/conv_grad_*.safetensors (written by tests/fixtures/make_conv_grad_fixtures.py).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <tessera/io/safetensors.hpp>
+#include <tessera/layers/conv2d.hpp>
+#include <tessera/layers/conv_transpose2d.hpp>
+
+#include "../support/gradcheck.hpp"
+
+namespace {
+
+namespace ts = tessera;
+namespace io = tessera::io;
+using ts::index;
+using ts::no_bias;
+using ts::with_bias;
+using ts::testing::check_gradients;
+using ts::testing::GradCheck;
+
+GradCheck batch_of(index n) {
+  GradCheck opt;
+  opt.batch = n;
+  return opt;
+}
+
+// |got - want| <= rtol |want| + atol for every element; on failure names the first few.
+template <class A, class B>
+void check_close(const std::string& what, const A* got, const B* want, std::size_t size,
+                 double rtol, double atol) {
+  std::size_t bad = 0;
+  std::ostringstream first;
+  for (std::size_t i = 0; i < size; ++i) {
+    const double a = double(got[i]), b = double(want[i]);
+    if (!(std::abs(a - b) <= rtol * std::abs(b) + atol)) {  // also catches NaN
+      if (bad < 5) first << "  [" << i << "] got " << a << ", want " << b << "\n";
+      ++bad;
+    }
+  }
+  INFO(what << ": " << bad << " of " << size << " elements differ\n" << first.str());
+  CHECK(bad == 0);
+}
+
+template <class T>
+std::vector<T> normal_values(std::size_t size, ts::Generator& rng) {
+  std::vector<T> v(size);
+  for (T& e : v) e = T(rng.normal());
+  return v;
+}
+
+// ---- Finite differences (double, im2col + GEMM) -------------------------------------------
+
+TEST_CASE("Conv2d backward matches finite differences") {
+  SECTION("kernel 3, stride 1, no padding, non-square input") {
+    check_gradients<ts::Conv2d<4, 3>, ts::Shape<2, 7, 5>>();
+  }
+  SECTION("kernel 3, stride 2, padding 1") {
+    check_gradients<ts::Conv2d<3, 3, 2, 1>, ts::Shape<2, 8, 7>>();
+  }
+  SECTION("kernel 3, stride 2, no padding: the last row fits no window") {
+    check_gradients<ts::Conv2d<3, 3, 2>, ts::Shape<2, 8, 7>>();
+  }
+  SECTION("kernel 1, batch 1") {
+    check_gradients<ts::Conv2d<5, 1>, ts::Shape<3, 4, 6>>(batch_of(1));
+  }
+  SECTION("kernel 4, stride 2, padding 1, no bias (a DCGAN discriminator block)") {
+    check_gradients<ts::Conv2d<3, 4, 2, 1, no_bias>, ts::Shape<3, 8, 6>>();
+  }
+  SECTION("dilation 2, padding 1") {
+    check_gradients<ts::Conv2d<2, 3, 1, 1, with_bias, 2>, ts::Shape<2, 7, 6>>();
+  }
+  SECTION("dilation 2, stride 2, batch 1") {
+    check_gradients<ts::Conv2d<2, 3, 2, 0, with_bias, 2>, ts::Shape<2, 9, 8>>(batch_of(1));
+  }
+}
+
+TEST_CASE("ConvTranspose2d backward matches finite differences") {
+  SECTION("kernel 3, stride 1, non-square input") {
+    check_gradients<ts::ConvTranspose2d<3, 3>, ts::Shape<2, 4, 5>>();
+  }
+  SECTION("kernel 4, stride 2, padding 1 (a DCGAN generator block)") {
+    check_gradients<ts::ConvTranspose2d<2, 4, 2, 1>, ts::Shape<3, 3, 4>>();
+  }
+  SECTION("kernel 4 from 1x1 to 4x4, no bias (the DCGAN generator's first layer)") {
+    check_gradients<ts::ConvTranspose2d<3, 4, 1, 0, 0, no_bias>, ts::Shape<4, 1, 1>>();
+  }
+  SECTION("stride 2, padding 0") {
+    check_gradients<ts::ConvTranspose2d<2, 3, 2>, ts::Shape<2, 3, 3>>();
+  }
+  SECTION("stride 2, padding 1, output padding 1") {
+    check_gradients<ts::ConvTranspose2d<2, 3, 2, 1, 1>, ts::Shape<3, 3, 4>>();
+  }
+  SECTION("kernel 1, batch 1") {
+    check_gradients<ts::ConvTranspose2d<3, 1>, ts::Shape<2, 3, 5>>(batch_of(1));
+  }
+  SECTION("dilation 2, no bias") {
+    check_gradients<ts::ConvTranspose2d<2, 3, 1, 0, 0, no_bias, 2>, ts::Shape<2, 4, 3>>();
+  }
+  SECTION("dilation 2 with an output padding as large as the stride") {
+    check_gradients<ts::ConvTranspose2d<2, 3, 1, 1, 1, with_bias, 2>, ts::Shape<2, 3, 4>>();
+  }
+}
+
+// ---- Float against double -----------------------------------------------------------------
+// Float runs through oneDNN when it is built in, double always through im2col + GEMM: the same
+// weights, input and dy must give the same dx, weight and bias gradients. The model is re-run at a
+// second and then the first batch size, so that a re-planned oneDNN plan is checked too.
+
+template <class Spec, class In>
+void check_float_against_double() {
+  using Out = typename ts::Model<Spec, In, ts::Cpu, float>::Output;
+  ts::Model<Spec, In, ts::Cpu, float> f(3);
+  ts::Model<Spec, In, ts::Cpu, double> d(3);
+  std::copy(f.parameter_values().begin(), f.parameter_values().end(), d.parameter_values().begin());
+  ts::Generator rng(11);
+  for (index n : {3, 1, 3}) {
+    INFO("batch " << n);
+    const auto xf = normal_values<float>(std::size_t(n) * In::size, rng);
+    const auto dyf = normal_values<float>(std::size_t(n) * Out::size, rng);
+    const std::vector<double> xd(xf.begin(), xf.end()), dyd(dyf.begin(), dyf.end());
+    f.zero_grad();
+    d.zero_grad();
+    f.forward(ts::View<In, const float>(xf.data(), n));
+    d.forward(ts::View<In, const double>(xd.data(), n));
+    const auto dxf = f.backward_to_input(ts::View<Out, const float>(dyf.data(), n));
+    const auto dxd = d.backward_to_input(ts::View<Out, const double>(dyd.data(), n));
+    check_close("dx", dxf.data(), dxd.data(), dxd.size(), 1e-4, 1e-5);
+    for (std::size_t i = 0; i < f.tensors().size(); ++i) {
+      const auto& ef = f.tensors()[i];
+      const auto& ed = d.tensors()[i];
+      check_close("d" + ef.name, ef.grad, ed.grad, ed.size(), 1e-4, 1e-5);
+    }
+  }
+}
+
+TEST_CASE("Conv2d backward in float agrees with double") {
+  SECTION("kernel 3, padding 1") {
+    check_float_against_double<ts::Conv2d<8, 3, 1, 1>, ts::Shape<4, 10, 9>>();
+  }
+  SECTION("kernel 4, stride 2, padding 1, no bias") {
+    check_float_against_double<ts::Conv2d<6, 4, 2, 1, no_bias>, ts::Shape<5, 12, 10>>();
+  }
+  SECTION("kernel 1") {
+    check_float_against_double<ts::Conv2d<7, 1>, ts::Shape<5, 6, 7>>();
+  }
+  SECTION("dilation 2, stride 2, uneven") {
+    check_float_against_double<ts::Conv2d<4, 3, 2, 1, with_bias, 2>, ts::Shape<3, 11, 9>>();
+  }
+}
+
+TEST_CASE("ConvTranspose2d backward in float agrees with double") {
+  SECTION("kernel 4, stride 2, padding 1") {
+    check_float_against_double<ts::ConvTranspose2d<4, 4, 2, 1>, ts::Shape<6, 5, 7>>();
+  }
+  SECTION("1x1 to 4x4, no bias") {
+    check_float_against_double<ts::ConvTranspose2d<8, 4, 1, 0, 0, no_bias>, ts::Shape<16, 1, 1>>();
+  }
+  SECTION("kernel 3, stride 2, output padding 1") {
+    check_float_against_double<ts::ConvTranspose2d<5, 3, 2, 1, 1>, ts::Shape<4, 5, 6>>();
+  }
+  SECTION("dilation 2, output padding 1 at stride 1") {
+    check_float_against_double<ts::ConvTranspose2d<3, 3, 1, 1, 1, with_bias, 2>,
+                               ts::Shape<4, 6, 5>>();
+  }
+  SECTION("dilation 2, output padding 1 at stride 1, no padding") {
+    check_float_against_double<ts::ConvTranspose2d<3, 3, 1, 0, 1, with_bias, 2>,
+                               ts::Shape<4, 6, 5>>();
+  }
+}
+
+// ---- Accumulation, overwriting, freezing ---------------------------------------------------
+
+// Two backward calls add twice the gradients and write dx twice, not its sum; a frozen model
+// leaves the gradients alone and still gives dx; backward without dx gives the same gradients.
+template <class Spec, class In, class T>
+void check_accumulation() {
+  using Model = ts::Model<Spec, In, ts::Cpu, T>;
+  using Out = typename Model::Output;
+  INFO((std::is_same_v<T, float> ? "float" : "double"));
+  constexpr index n = 2;
+  Model m(5);
+  ts::Generator rng(6);
+  const auto x = normal_values<T>(std::size_t(n) * In::size, rng);
+  const auto dy = normal_values<T>(std::size_t(n) * Out::size, rng);
+  const ts::View<Out, const T> dy_view(dy.data(), n);
+  m.zero_grad();
+  m.forward(ts::View<In, const T>(x.data(), n));
+
+  auto dx_view = m.backward_to_input(dy_view);
+  const std::vector<T> dx(dx_view.data(), dx_view.data() + dx_view.size());
+  const std::vector<T> once(m.parameter_grads().begin(), m.parameter_grads().end());
+  REQUIRE(std::any_of(once.begin(), once.end(), [](T v) { return v != T(0); }));
+  dx_view = m.backward_to_input(dy_view);
+  check_close("dx after a second backward", dx_view.data(), dx.data(), dx.size(), 0, 0);
+  std::vector<T> twice(once);
+  for (T& v : twice) v *= 2;
+  check_close("gradients after two backwards", m.parameter_grads().data(), twice.data(),
+              twice.size(), 1e-6, 0);
+
+  m.zero_grad();
+  m.backward(dy_view);
+  check_close("gradients of a backward without dx", m.parameter_grads().data(), once.data(),
+              once.size(), 1e-6, 0);
+
+  m.zero_grad();
+  m.requires_grad(false);
+  dx_view = m.backward_to_input(dy_view);
+  check_close("dx of a frozen model", dx_view.data(), dx.data(), dx.size(), 1e-6, 0);
+  CHECK(std::all_of(m.parameter_grads().begin(), m.parameter_grads().end(),
+                    [](T v) { return v == T(0); }));
+}
+
+TEST_CASE("Conv2d backward adds to the gradients and overwrites dx") {
+  check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, float>();
+  check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, double>();
+}
+
+TEST_CASE("ConvTranspose2d backward adds to the gradients and overwrites dx") {
+  check_accumulation<ts::ConvTranspose2d<3, 4, 2, 1>, ts::Shape<4, 3, 5>, float>();
+  check_accumulation<ts::ConvTranspose2d<3, 4, 2, 1>, ts::Shape<4, 3, 5>, double>();
+}
+
+// ---- PyTorch's gradients -------------------------------------------------------------------
+
+static_assert(std::endian::native == std::endian::little,
+              "the fixtures are read by copying little-endian bytes");
+
+template <class T>
+std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
+  const auto it = file.tensors.find(name);
+  INFO("fixture tensor '" << name << "'");
+  REQUIRE(it != file.tensors.end());
+  REQUIRE(it->second.dtype == io::Dtype::F32);
+  std::vector<float> raw(it->second.data.size() / sizeof(float));
+  std::memcpy(raw.data(), it->second.data.data(), raw.size() * sizeof(float));
+  return std::vector<T>(raw.begin(), raw.end());
+}
+
+// Loads tests/fixtures/conv_grad_<name>.safetensors into the layer, runs forward and backward with
+// its dy, and compares output, dx and the weight and bias gradients with PyTorch's.
+template <class Spec, class In, class T>
+void check_pytorch(const std::string& name) {
+  using Model = ts::Model<Spec, In, ts::Cpu, T>;
+  using Out = typename Model::Output;
+  INFO("case " << name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ")");
+  const io::SafetensorsFile file = io::read_safetensors(
+      std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/conv_grad_" + name + ".safetensors");
+  const auto x = fixture_values<T>(file, "input");
+  const auto dy = fixture_values<T>(file, "dy");
+  const index n = index(x.size() / In::size);
+  REQUIRE(x.size() == std::size_t(n) * In::size);
+  REQUIRE(dy.size() == std::size_t(n) * Out::size);
+
+  Model m;
+  for (const auto& e : m.tensors()) {
+    const auto values = fixture_values<T>(file, e.name);
+    REQUIRE(values.size() == e.size());
+    std::copy(values.begin(), values.end(), e.value);
+  }
+  const bool has_bias = m.tensors().size() == 2;
+  REQUIRE(file.tensors.count("bias") == (has_bias ? 1u : 0u));
+  m.zero_grad();
+  const auto y = m.forward(ts::View<In, const T>(x.data(), n));
+  const double rtol = 1e-4, atol = 1e-5;
+  check_close("output", y.data(), fixture_values<T>(file, "output").data(), y.size(), rtol, atol);
+  const auto dx = m.backward_to_input(ts::View<Out, const T>(dy.data(), n));
+  check_close("dx", dx.data(), fixture_values<T>(file, "dx").data(), dx.size(), rtol, atol);
+  for (const auto& e : m.tensors())
+    check_close("d" + e.name, e.grad, fixture_values<T>(file, "d" + e.name).data(), e.size(), rtol,
+                atol);
+}
+
+template <class Spec, class In>
+void check_pytorch_both(const std::string& name) {
+  check_pytorch<Spec, In, float>(name);
+  check_pytorch<Spec, In, double>(name);
+}
+
+TEST_CASE("Conv2d gradients match PyTorch") {
+  check_pytorch_both<ts::Conv2d<4, 3, 1, 1>, ts::Shape<3, 6, 5>>("conv_k3p1");
+  check_pytorch_both<ts::Conv2d<3, 3, 2, 0, no_bias, 2>, ts::Shape<2, 9, 8>>("conv_s2d2_nobias");
+  check_pytorch_both<ts::Conv2d<4, 4, 2, 1>, ts::Shape<3, 8, 8>>("conv_dcgan");
+}
+
+TEST_CASE("ConvTranspose2d gradients match PyTorch") {
+  check_pytorch_both<ts::ConvTranspose2d<3, 4, 2, 1, 0, no_bias>, ts::Shape<4, 4, 4>>(
+      "convt_dcgan");
+  check_pytorch_both<ts::ConvTranspose2d<4, 4>, ts::Shape<8, 1, 1>>("convt_dcgan_first");
+  check_pytorch_both<ts::ConvTranspose2d<2, 3, 2, 1, 1>, ts::Shape<3, 3, 4>>("convt_outpad");
+}
+
+}  // namespace
