@@ -1,0 +1,244 @@
+// What every optimizer shares: its list of parameters, a step count per parameter, state buffers
+// allocated once at construction (a step allocates nothing), zero_grad, and checkpointing that
+// state as safetensors. Adam, SGD and RMSprop (one header each) add only their update rule.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tessera/core/tensor_entry.hpp"
+#include "tessera/io/safetensors.hpp"
+#include "tessera/io/weights.hpp"
+
+namespace tessera {
+
+// An optimizer state file that does not fit the optimizer loading it. what() starts with the
+// file's path, as WeightsError's does.
+class OptimizerStateError : public std::runtime_error {
+ public:
+  OptimizerStateError(const std::filesystem::path& path, const std::string& problem)
+      : std::runtime_error(path.string() + ": " + problem) {}
+};
+
+// Several models' parameters as one list, for one optimizer: CycleGAN's G and F share one Adam.
+//   ts::Adam<float> adam(ts::join_parameters(g.parameters(), f.parameters()), {.lr = 2e-4});
+template <class T, class... More>
+requires(std::same_as<More, std::vector<TensorEntry<T>*>>&&...) std::vector < TensorEntry<T>
+* > join_parameters(std::vector<TensorEntry<T>*> first, const More&... more) {
+  (first.insert(first.end(), more.begin(), more.end()), ...);
+  return first;
+}
+
+template <class T>
+class Optimizer {
+ public:
+  using Entry = TensorEntry<T>;
+
+  virtual ~Optimizer() = default;
+  // Two copies would update the same parameters from separate states: never what was meant.
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+  Optimizer(Optimizer&&) = default;
+  Optimizer& operator=(Optimizer&&) = default;
+
+  // One update of every parameter whose requires_grad is set, from its gradient. A frozen
+  // parameter is left alone and its step count and running averages pause, as PyTorch's do for a
+  // parameter without a gradient.
+  void step() {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      if (!params_[i]->requires_grad) continue;
+      ++steps_[i];
+      update(i, steps_[i]);
+    }
+  }
+  // Zeroes the gradients of this optimizer's parameters (and of no others: D's optimizer leaves
+  // G's gradients alone).
+  void zero_grad() {
+    for (Entry* e : params_) {
+      const std::span<T> grad = e->grads();
+      std::fill(grad.begin(), grad.end(), T(0));
+    }
+  }
+
+  virtual double lr() const = 0;
+  // For a learning-rate schedule.
+  virtual void set_lr(double lr) = 0;
+
+  const std::vector<Entry*>& parameters() const { return params_; }
+  // How many updates parameter i has had.
+  std::int64_t step_count(std::size_t i) const { return steps_.at(i); }
+
+  // The state as PyTorch's optimizer.state_dict() keeps it, flattened: "state.<i>.step" and
+  // "state.<i>.<buffer>" ("exp_avg", "momentum_buffer", ...) for the i-th parameter of the list,
+  // so keys stay unique when two models' lists are joined. The metadata names the optimizer and
+  // each parameter ("parameter.<i>"), which load() checks. Hyperparameters are not saved: they
+  // come from the code that constructs the optimizer.
+  void save(const std::filesystem::path& path) const {
+    std::vector<io::TensorRecord> records;
+    std::map<std::string, std::string> metadata{{"format", "tessera-optimizer"},
+                                                {"optimizer", kind_}};
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      metadata["parameter." + std::to_string(i)] = params_[i]->name;
+      io::TensorRecord step{
+          key(i, "step"), io::Dtype::I64, {}, std::vector<std::byte>(sizeof(std::int64_t))};
+      std::memcpy(step.data.data(), &steps_[i], sizeof(std::int64_t));
+      records.push_back(std::move(step));
+      for (std::size_t s = 0; s < slot_names_.size(); ++s) {
+        io::TensorRecord r{key(i, slot_names_[s]), detail::dtype_of<T>(), params_[i]->dims,
+                           std::vector<std::byte>(params_[i]->size() * sizeof(T))};
+        std::memcpy(r.data.data(), slots_[s].data() + offsets_[i], r.data.size());
+        records.push_back(std::move(r));
+      }
+    }
+    io::write_safetensors(path, records, metadata);
+  }
+
+  // All or nothing: the file must hold this kind of optimizer's state for the same parameters
+  // (names and shapes, in the same order) with the same buffers, or OptimizerStateError names
+  // the file and the tensor at fault and nothing changes.
+  void load(const std::filesystem::path& path) {
+    const io::SafetensorsFile file = io::read_safetensors(path);
+    auto fail = [&](const std::string& problem) { throw OptimizerStateError(path, problem); };
+    const auto kind = file.metadata.find("optimizer");
+    if (kind == file.metadata.end())
+      fail("not an optimizer state file (its metadata names no optimizer)");
+    if (kind->second != kind_)
+      fail("holds " + kind->second + " state, but this optimizer is " + kind_);
+
+    std::size_t saved_parameters = 0;
+    for (const auto& [k, v] : file.metadata) saved_parameters += k.starts_with("parameter.");
+    if (saved_parameters != params_.size())
+      fail("holds state for " + std::to_string(saved_parameters) +
+           " parameters, but this optimizer has " + std::to_string(params_.size()));
+    std::set<std::string> expected;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const Entry& p = *params_[i];
+      const auto name = file.metadata.find("parameter." + std::to_string(i));
+      if (name == file.metadata.end())
+        fail("the metadata does not name parameter " + std::to_string(i));
+      if (name->second != p.name)
+        fail("parameter " + std::to_string(i) + " is '" + name->second + "' in the file but '" +
+             p.name +
+             "' in this optimizer (saved for another model, or with the parameters in another "
+             "order?)");
+      check_record(file, path, key(i, "step"), p, Dims{}, true);
+      expected.insert(key(i, "step"));
+      for (const std::string& slot : slot_names_) {
+        check_record(file, path, key(i, slot), p, p.dims, false);
+        expected.insert(key(i, slot));
+      }
+    }
+    for (const auto& [name, record] : file.tensors)
+      if (!expected.contains(name))
+        fail("unexpected tensor '" + name +
+             "': this optimizer keeps no such state (saved with other options?)");
+
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      std::memcpy(&steps_[i], file.tensors.at(key(i, "step")).data.data(), sizeof(std::int64_t));
+      for (std::size_t s = 0; s < slot_names_.size(); ++s) {
+        const io::TensorRecord& r = file.tensors.at(key(i, slot_names_[s]));
+        if (r.dtype == io::Dtype::F32)
+          detail::copy_converted<float>(r.data, slots_[s].data() + offsets_[i], params_[i]->size());
+        else
+          detail::copy_converted<double>(r.data, slots_[s].data() + offsets_[i],
+                                         params_[i]->size());
+      }
+    }
+  }
+
+ protected:
+  // `kind` names the optimizer in saved state; `slot_names` are its per-parameter buffers (each as
+  // large as the parameters together), allocated here, zeroed.
+  Optimizer(std::string kind, std::vector<Entry*> params, std::vector<std::string> slot_names)
+      : kind_(std::move(kind)), params_(std::move(params)), slot_names_(std::move(slot_names)) {
+    if (params_.empty())
+      throw std::invalid_argument("tessera::" + kind_ +
+                                  ": the parameter list is empty (is every parameter frozen?)");
+    std::set<const Entry*> seen;
+    std::size_t total = 0;
+    for (const Entry* e : params_) {
+      if (e == nullptr)
+        throw std::invalid_argument("tessera::" + kind_ + ": a null entry in the parameter list");
+      if (e->kind != Entry::Kind::parameter || e->value == nullptr || e->grad == nullptr)
+        throw std::invalid_argument("tessera::" + kind_ + ": '" + e->name +
+                                    "' is not a trainable parameter (a buffer or counter?)");
+      if (!seen.insert(e).second)
+        throw std::invalid_argument("tessera::" + kind_ + ": parameter '" + e->name +
+                                    "' appears twice in the list (the same model joined twice?)");
+      offsets_.push_back(total);
+      total += e->size();
+    }
+    steps_.assign(params_.size(), 0);
+    slots_.assign(slot_names_.size(), std::vector<T>(total, T(0)));
+  }
+
+  // Updates parameter i for the step-th time (1 for its first update).
+  virtual void update(std::size_t i, std::int64_t step) = 0;
+
+  Entry& parameter(std::size_t i) const { return *params_[i]; }
+  // Buffer `slot` (an index into slot_names) of parameter i: as many elements as the parameter.
+  T* state(std::size_t slot, std::size_t i) { return slots_[slot].data() + offsets_[i]; }
+
+  // Runs f(j) for every element j of a parameter, on both cores when it is large.
+  template <class F>
+  static void for_each_element(std::size_t count, F f) {
+#pragma omp parallel for schedule(static) if (count > 32768)
+    for (std::size_t j = 0; j < count; ++j) f(j);
+  }
+
+  static void check_hyperparameter(const char* optimizer, const char* name, double value,
+                                   bool valid) {
+    if (!valid)
+      throw std::invalid_argument(std::string("tessera::") + optimizer + ": invalid " + name + " " +
+                                  std::to_string(value));
+  }
+
+ private:
+  static std::string key(std::size_t i, std::string_view buffer) {
+    return "state." + std::to_string(i) + "." + std::string(buffer);
+  }
+
+  // A step count is one I64; a buffer is F32 or F64 (converted to T, as weights are) shaped like
+  // its parameter.
+  static void check_record(const io::SafetensorsFile& file, const std::filesystem::path& path,
+                           const std::string& name, const Entry& p, const Dims& dims,
+                           bool is_step) {
+    const auto it = file.tensors.find(name);
+    if (it == file.tensors.end())
+      throw OptimizerStateError(
+          path, "missing tensor '" + name + "' (state of parameter '" + p.name + "')");
+    const io::TensorRecord& r = it->second;
+    const bool dtype_fits = is_step ? r.dtype == io::Dtype::I64
+                                    : (r.dtype == io::Dtype::F32 || r.dtype == io::Dtype::F64);
+    if (!dtype_fits)
+      throw OptimizerStateError(path, "tensor '" + name + "' has dtype " +
+                                          std::string(io::dtype_name(r.dtype)) + " but should be " +
+                                          (is_step ? "I64" : "F32 or F64"));
+    if (r.shape != dims)
+      throw OptimizerStateError(path, "tensor '" + name + "' has shape " +
+                                          detail::dims_text(r.shape) + " but should have " +
+                                          detail::dims_text(dims) + " (parameter '" + p.name +
+                                          "' has shape " + detail::dims_text(p.dims) + ")");
+  }
+
+  std::string kind_;
+  std::vector<Entry*> params_;
+  std::vector<std::string> slot_names_;
+  std::vector<std::size_t> offsets_;  // of each parameter in every slot
+  std::vector<std::int64_t> steps_;   // updates per parameter
+  std::vector<std::vector<T>> slots_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,84 @@
+// Reading the fixtures that tests/fixtures/make_training_fixtures.py writes (float64 and int64
+// tensors from PyTorch) and comparing against them with a tolerance.
+#pragma once
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tessera/io/safetensors.hpp"
+
+namespace tessera::testing {
+
+inline io::SafetensorsFile training_fixture(const std::string& case_name) {
+  return io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/train/" + case_name +
+                              ".safetensors");
+}
+
+inline const io::TensorRecord& fixture_record(const io::SafetensorsFile& file,
+                                              const std::string& name) {
+  const auto it = file.tensors.find(name);
+  INFO("fixture tensor '" << name << "'");
+  REQUIRE(it != file.tensors.end());
+  return it->second;
+}
+
+// A float64 tensor's elements, converted to T.
+template <class T>
+std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
+  const io::TensorRecord& r = fixture_record(file, name);
+  REQUIRE(r.dtype == io::Dtype::F64);
+  std::vector<T> out(r.data.size() / sizeof(double));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    double v;
+    std::memcpy(&v, r.data.data() + i * sizeof(double), sizeof v);
+    out[i] = T(v);
+  }
+  return out;
+}
+
+inline double fixture_scalar(const io::SafetensorsFile& file, const std::string& name) {
+  const std::vector<double> v = fixture_values<double>(file, name);
+  REQUIRE(v.size() == 1);
+  return v[0];
+}
+
+inline std::vector<std::int64_t> fixture_integers(const io::SafetensorsFile& file,
+                                                  const std::string& name) {
+  const io::TensorRecord& r = fixture_record(file, name);
+  REQUIRE(r.dtype == io::Dtype::I64);
+  std::vector<std::int64_t> out(r.data.size() / sizeof(std::int64_t));
+  if (!out.empty()) std::memcpy(out.data(), r.data.data(), r.data.size());
+  return out;
+}
+
+// Checks |got - want| <= rtol |want| + atol elementwise (NaN fails); on failure names the first
+// few elements that differ and the worst error as a multiple of the tolerance.
+template <class T, class U>
+void check_close(const std::string& what, const T* got, const std::vector<U>& want, double rtol,
+                 double atol) {
+  std::size_t bad = 0;
+  double worst = 0;
+  std::ostringstream first;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const double a = double(got[i]), b = double(want[i]);
+    const double allowed = rtol * std::abs(b) + atol;
+    const double err = std::abs(a - b);
+    worst = std::max(worst, err / allowed);
+    if (!(err <= allowed)) {
+      if (bad < 5) first << "  [" << i << "] got " << a << ", PyTorch " << b << "\n";
+      ++bad;
+    }
+  }
+  INFO(what << ": " << bad << " of " << want.size() << " elements differ (worst error " << worst
+            << " times the tolerance)\n"
+            << first.str());
+  CHECK(bad == 0);
+}
+
+}  // namespace tessera::testing
