@@ -22,6 +22,13 @@ struct ELU {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size,
                [](T v) { return v > T(0) ? v : T(Alpha) * (std::exp(v) - T(1)); });
     }
+    // From x, as PyTorch's elu_backward for a non-inplace ELU: y + Alpha would give Alpha exp(x)
+    // without the exponential, but loses its digits where exp(x) is small next to Alpha.
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx)
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
+                          [](T in, T, T g) { return in > T(0) ? g : g * T(Alpha) * std::exp(in); });
+    }
   };
 };
 

@@ -6,6 +6,7 @@
 //   Sequential<Embedding<10, 10>, Flatten>         // a conditional GAN's label embedding
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 
@@ -46,6 +47,12 @@ struct Embedding {
     }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::embedding_forward(Dev{}, x, weight.value, y, std::size_t(n) * length, NumEmbeddings, Dim);
+    }
+    // Indices have no gradient; a dx asked for (a model whose input is labels) is left all zeros.
+    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+      if (dx) std::fill(dx, dx + std::size_t(n) * length, T(0));
+      if (cx.parameter_grads)
+        ops::embedding_backward(Dev{}, x, dy, weight.grad, std::size_t(n) * length, Dim);
     }
   };
 };

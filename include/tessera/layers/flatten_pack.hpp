@@ -59,6 +59,9 @@ struct FlattenPack {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       std::copy(x, x + std::size_t(n) * In::size, y);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) std::copy(dy, dy + std::size_t(n) * In::size, dx);
+    }
   };
 };
 

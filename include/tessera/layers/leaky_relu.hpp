@@ -21,6 +21,12 @@ struct LeakyReLU {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return v >= T(0) ? v : T(Slope) * v; });
     }
+    // From x, as PyTorch's leaky_relu_backward: the slope at 0 is Slope (x > 0 picks the identity).
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx)
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
+                          [](T in, T, T g) { return in > T(0) ? g : T(Slope) * g; });
+    }
   };
 };
 

@@ -27,6 +27,9 @@ struct LogSoftmax {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::log_softmax_forward(Dev{}, x, y, n, extent, inner);
     }
+    void backward(const T*, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::log_softmax_backward(Dev{}, y, dy, dx, n, extent, inner);
+    }
   };
 };
 

@@ -49,6 +49,9 @@ struct ReflectionPad2d {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::reflection_pad2d_forward(Dev{}, geometry, x, y, n);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::reflection_pad2d_backward(Dev{}, geometry, dy, dx, n);
+    }
   };
 };
 

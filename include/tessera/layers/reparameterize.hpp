@@ -43,6 +43,12 @@ struct Reparameterize {
       const std::size_t count = std::size_t(n) * output_shape::size;
       ops::reparameterize_forward(Dev{}, x, x + count, x + 2 * count, y, count);
     }
+    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (!dx) return;
+      const std::size_t count = std::size_t(n) * output_shape::size;
+      ops::reparameterize_backward(Dev{}, x + count, x + 2 * count, dy, dx, dx + count,
+                                   dx + 2 * count, count);
+    }
   };
 };
 

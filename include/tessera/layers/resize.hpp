@@ -41,6 +41,9 @@ struct Resize {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) detail::resample_backward<Mode, Dev>(geometry, dy, dx, n);
+    }
   };
 };
 

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
@@ -47,6 +48,17 @@ struct Select {
       T* out = y;
       ((out = std::copy(x + std::size_t(n) * pack_offset<I, In>(),
                         x + std::size_t(n) * (pack_offset<I, In>() + shape_at<I, In>::size), out)),
+       ...);
+    }
+    // Each chosen tensor's gradient goes back to its place in the pack; a tensor chosen twice gets
+    // the sum of both, one not chosen gets zeros.
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (!dx) return;
+      std::fill(dx, dx + std::size_t(n) * In::size, T(0));
+      const T* grad = dy;
+      ((ops::accumulate(Dev{}, grad, dx + std::size_t(n) * pack_offset<I, In>(),
+                        std::size_t(n) * shape_at<I, In>::size),
+        grad += std::size_t(n) * shape_at<I, In>::size),
        ...);
     }
   };

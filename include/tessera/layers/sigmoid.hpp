@@ -19,6 +19,12 @@ struct Sigmoid {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
     }
+    // From y, as PyTorch's sigmoid_backward (same order of operations): no second exponential.
+    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx)
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
+                          [](T, T out, T g) { return g * (T(1) - out) * out; });
+    }
   };
 };
 

@@ -38,6 +38,9 @@ struct Softmax {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::softmax_forward(Dev{}, x, y, n, extent, inner);
     }
+    void backward(const T*, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::softmax_backward(Dev{}, y, dy, dx, n, extent, inner);
+    }
   };
 };
 

@@ -28,6 +28,14 @@ void resample_forward(const ops::ResampleGeometry& g, const T* x, T* y, index n)
     ops::upsample_bilinear2d_forward(Dev{}, g, x, y, n);
 }
 
+template <UpsampleMode Mode, class Dev, class T>
+void resample_backward(const ops::ResampleGeometry& g, const T* dy, T* dx, index n) {
+  if constexpr (Mode == UpsampleMode::nearest)
+    ops::upsample_nearest2d_backward(Dev{}, g, dy, dx, n);
+  else
+    ops::upsample_bilinear2d_backward(Dev{}, g, dy, dx, n);
+}
+
 // Forward FLOPs per output element: none to copy a pixel; two products and a sum for each of the
 // three interpolations of bilinear.
 template <UpsampleMode Mode>
@@ -63,6 +71,9 @@ struct Upsample {
     }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
+    }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) detail::resample_backward<Mode, Dev>(geometry, dy, dx, n);
     }
   };
 };

@@ -46,6 +46,9 @@ struct ZeroPad2d {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       ops::constant_pad2d_forward(Dev{}, geometry, x, y, n, T(0));
     }
+    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+      if (dx) ops::constant_pad2d_backward(Dev{}, geometry, dy, dx, n);
+    }
   };
 };
 

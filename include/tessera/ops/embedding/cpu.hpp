@@ -47,4 +47,17 @@ void embedding_forward(Cpu, const T* indices, const T* weight, T* y, std::size_t
   }
 }
 
+// Serial: the same index may come many times (a batch of one class), and its row would be added to
+// from several threads at once.
+template <class T>
+void embedding_backward(Cpu, const T* indices, const T* dy, T* weight_grad, std::size_t count,
+                        int dim) {
+  const std::size_t row = std::size_t(dim);
+  for (std::size_t i = 0; i < count; ++i) {
+    T* dst = weight_grad + std::size_t(indices[i]) * row;
+    const T* grad = dy + i * row;
+    for (std::size_t j = 0; j < row; ++j) dst[j] += grad[j];
+  }
+}
+
 }  // namespace tessera::ops

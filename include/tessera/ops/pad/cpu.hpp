@@ -68,4 +68,34 @@ void reflection_pad2d_forward(Cpu, const PadGeometry& g, const T* x, T* y, index
   }
 }
 
+// The gradient of a constant pad is its output gradient cut back to the input's window (the
+// padding is constant), and that of a crop is it padded back with zeros: both a constant pad.
+template <class T>
+void constant_pad2d_backward(Cpu, const PadGeometry& g, const T* dy, T* dx, index n) {
+  constant_pad2d_forward(Cpu{}, reversed(g), dy, dx, n, T(0));
+}
+
+// Every output pixel's gradient goes back to the input pixel it showed; the mirrored borders show
+// some input pixels more than once, and their gradients add up.
+template <class T>
+void reflection_pad2d_backward(Cpu, const PadGeometry& g, const T* dy, T* dx, index n) {
+  const index planes = n * g.channels;
+  const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
+  const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
+  const int right = g.out_w - g.in_w - g.left;
+#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+  for (index p = 0; p < planes; ++p) {
+    T* dxp = dx + std::size_t(p) * in_plane;
+    const T* dyp = dy + std::size_t(p) * out_plane;
+    std::fill(dxp, dxp + in_plane, T(0));
+    for (int oy = 0; oy < g.out_h; ++oy) {
+      T* dst = dxp + std::size_t(cpu::reflect(oy - g.top, g.in_h)) * std::size_t(g.in_w);
+      const T* grad = dyp + std::size_t(oy) * std::size_t(g.out_w);
+      for (int ox = 0; ox < g.left; ++ox) dst[g.left - ox] += grad[ox];
+      for (int ix = 0; ix < g.in_w; ++ix) dst[ix] += grad[g.left + ix];
+      for (int j = 0; j < right; ++j) dst[g.in_w - 2 - j] += grad[g.left + g.in_w + j];
+    }
+  }
+}
+
 }  // namespace tessera::ops

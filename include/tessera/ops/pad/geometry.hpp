@@ -10,4 +10,10 @@ struct PadGeometry {
   int top, left;
 };
 
+// The pad that maps g's output back onto g's input, showing the same pixels: a crop for a pad, a
+// pad for a crop. A constant pad's backward is the constant pad (with zeros) of this geometry.
+constexpr PadGeometry reversed(const PadGeometry& g) {
+  return {g.channels, g.out_h, g.out_w, g.in_h, g.in_w, -g.top, -g.left};
+}
+
 }  // namespace tessera::ops

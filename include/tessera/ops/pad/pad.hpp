@@ -4,6 +4,8 @@
 // file defines, for its device tag:
 //   constant_pad2d_forward(dev, geometry, x, y, n, value)   any padding, negative crops
 //   reflection_pad2d_forward(dev, geometry, x, y, n)        0 <= padding < the extent it pads
+//   constant_pad2d_backward(dev, geometry, dy, dx, n)       dx overwritten; value has no gradient
+//   reflection_pad2d_backward(dev, geometry, dy, dx, n)     dx overwritten
 #pragma once
 
 #include "tessera/ops/pad/cpu.hpp"

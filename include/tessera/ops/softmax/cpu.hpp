@@ -100,6 +100,27 @@ void softmax_passes(const T* x, T* y, index outer, std::size_t extent, std::size
       finish(x + at, y + at, width, peak, total);
     }
 }
+
+// Runs `pass(at, width)` on every row (inner = 1: width 1, the row contiguous from `at`) or every
+// (sample, block of inner positions), as softmax_passes splits the work; for the backward passes,
+// which need no maxima.
+template <class Pass>
+void for_each_axis_block(index outer, std::size_t extent, std::size_t inner, Pass pass) {
+  const std::size_t per_sample = extent * inner;
+  const bool large = std::size_t(outer) * per_sample > 32768;
+  if (inner == 1) {
+#pragma omp parallel for schedule(static) if (large)
+    for (index s = 0; s < outer; ++s) pass(std::size_t(s) * per_sample, std::size_t(1));
+    return;
+  }
+  const index blocks = index((inner + softmax_block - 1) / softmax_block);
+#pragma omp parallel for collapse(2) schedule(static) if (large)
+  for (index s = 0; s < outer; ++s)
+    for (index b = 0; b < blocks; ++b) {
+      const std::size_t first = std::size_t(b) * softmax_block;
+      pass(std::size_t(s) * per_sample + first, std::min(softmax_block, inner - first));
+    }
+}
 }  // namespace cpu
 
 template <class T>
@@ -133,6 +154,58 @@ void log_softmax_forward(Cpu, const T* x, T* y, index outer, std::size_t extent,
         for (std::size_t c = 0; c < extent; ++c)
           cpu::ArrayMap<T>(yb + c * inner, w) = (cpu::ConstArrayMap<T>(xb + c * inner, w) - max) - log_sum;
       });
+}
+
+// dx = y (dy - sum(dy y)) along the axis, PyTorch's _softmax_backward_data: written in terms of the
+// output, which is all a second-order pass would have to differentiate.
+template <class T>
+void softmax_backward(Cpu, const T* y, const T* dy, T* dx, index outer, std::size_t extent,
+                      std::size_t inner) {
+  cpu::for_each_axis_block(outer, extent, inner, [=](std::size_t at, std::size_t width) {
+    if (inner == 1) {
+      const auto e = Eigen::Index(extent);
+      const cpu::ConstArrayMap<T> out(y + at, e), grad(dy + at, e);
+      const T dot = (out * grad).sum();
+      cpu::ArrayMap<T>(dx + at, e) = out * (grad - dot);
+      return;
+    }
+    const auto w = Eigen::Index(width);
+    T sums[cpu::softmax_block];
+    cpu::ArrayMap<T> dot(sums, w);
+    dot.setZero();
+    for (std::size_t c = 0; c < extent; ++c)
+      dot += cpu::ConstArrayMap<T>(y + at + c * inner, w) *
+             cpu::ConstArrayMap<T>(dy + at + c * inner, w);
+    for (std::size_t c = 0; c < extent; ++c) {
+      const cpu::ConstArrayMap<T> out(y + at + c * inner, w), grad(dy + at + c * inner, w);
+      cpu::ArrayMap<T>(dx + at + c * inner, w) = out * (grad - dot);
+    }
+  });
+}
+
+// dx = dy - exp(y) sum(dy) along the axis, PyTorch's _log_softmax_backward_data, from the output.
+// libm's exp, as in the forward: Eigen's would turn a masked logit's -inf into a denormal, not 0.
+template <class T>
+void log_softmax_backward(Cpu, const T* y, const T* dy, T* dx, index outer, std::size_t extent,
+                          std::size_t inner) {
+  cpu::for_each_axis_block(outer, extent, inner, [=](std::size_t at, std::size_t width) {
+    if (inner == 1) {
+      const auto e = Eigen::Index(extent);
+      const cpu::ConstArrayMap<T> out(y + at, e), grad(dy + at, e);
+      const T total = grad.sum();
+      cpu::ArrayMap<T>(dx + at, e) = grad - out.unaryExpr(&cpu::libm_exp<T>) * total;
+      return;
+    }
+    const auto w = Eigen::Index(width);
+    T sums[cpu::softmax_block];
+    cpu::ArrayMap<T> total(sums, w);
+    total.setZero();
+    for (std::size_t c = 0; c < extent; ++c) total += cpu::ConstArrayMap<T>(dy + at + c * inner, w);
+    for (std::size_t c = 0; c < extent; ++c) {
+      const cpu::ConstArrayMap<T> out(y + at + c * inner, w), grad(dy + at + c * inner, w);
+      cpu::ArrayMap<T>(dx + at + c * inner, w) = grad - out.unaryExpr(&cpu::libm_exp<T>) * total;
+    }
+  });
 }
 
 }  // namespace tessera::ops

@@ -5,6 +5,8 @@
 // Each backend file defines, for its device tag:
 //   softmax_forward(dev, x, y, outer, extent, inner)
 //   log_softmax_forward(dev, x, y, outer, extent, inner)
+//   softmax_backward(dev, y, dy, dx, outer, extent, inner)       dx from the output y and dy
+//   log_softmax_backward(dev, y, dy, dx, outer, extent, inner)   likewise
 #pragma once
 
 #include "tessera/ops/softmax/cpu.hpp"

@@ -5,6 +5,8 @@
 // weights live in geometry.hpp; each backend file defines, for its device tag:
 //   upsample_nearest2d_forward(dev, geometry, x, y, n)
 //   upsample_bilinear2d_forward(dev, geometry, x, y, n)
+//   upsample_nearest2d_backward(dev, geometry, dy, dx, n)    dx overwritten
+//   upsample_bilinear2d_backward(dev, geometry, dy, dx, n)   dx overwritten
 #pragma once
 
 #include "tessera/ops/upsample/cpu.hpp"
