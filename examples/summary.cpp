@@ -1,7 +1,6 @@
-// The main example until training lands: builds the seed-004 DCGAN and CycleGAN generators,
-// prints their summaries (shapes and parameter counts are compile-time facts), runs a forward
-// pass of each and reports its time.
-//   demo [--batch N]     (DCGAN batch, default 64; CycleGAN runs one 256x256 image)
+// Builds the seed-004 DCGAN and CycleGAN generators, prints their summaries (shapes and parameter
+// counts are compile-time facts), runs a forward pass of each and reports its time.
+//   summary [--batch N]     (DCGAN batch, default 64; CycleGAN runs one 256x256 image)
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -40,14 +39,14 @@ int main(int argc, char** argv) {
     if (arg == "--batch" && i + 1 < argc) {
       batch = std::atol(argv[++i]);
     } else {
-      std::cout << "usage: demo [--batch N]\n"
+      std::cout << "usage: summary [--batch N]\n"
                    "Builds the seed DCGAN and CycleGAN generators, prints their summaries and times "
                    "a forward pass.\n";
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }
   if (batch < 1) {
-    std::cerr << "demo: --batch must be at least 1\n";
+    std::cerr << "summary: --batch must be at least 1\n";
     return 2;
   }
   run<ts::Model<ts::models::DcganGenerator<>, ts::Shape<100, 1, 1>>>(
