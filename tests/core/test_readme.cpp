@@ -21,3 +21,27 @@ TEST_CASE("the README example compiles, runs and saves", "[readme]") {
   net.save(path);
   CHECK(std::filesystem::exists(path));
 }
+
+#include <tessera/models/mlp_gan.hpp>
+
+TEST_CASE("the README's G step compiles, runs and moves G", "[readme]") {
+  ts::Model<ts::models::MlpGanGenerator<>, ts::Shape<64>> g;
+  ts::Model<ts::models::MlpGanDiscriminator<>, ts::Shape<784>> d;
+  ts::Adam<float> opt_g(g.parameters(), {.lr = 2e-4, .betas = {0.5, 0.999}});
+  ts::Adam<float> opt_d(d.parameters(), {.lr = 2e-4, .betas = {0.5, 0.999}});
+  ts::Tensor<ts::Shape<1>> ones(100, 1.0f), grad(100);
+  ts::Tensor<ts::Shape<64>> z(100, 0.5f);
+  const std::vector<float> before(g.parameter_values().begin(), g.parameter_values().end());
+
+  g.zero_grad();
+  d.requires_grad(false);
+  auto fake = g.forward(z);
+  float loss = ts::bce_loss(d.forward(fake), ones, grad);
+  g.backward(d.backward_to_input(grad));
+  d.requires_grad(true);
+  opt_g.step();
+
+  CHECK(loss > 0);
+  CHECK(std::vector<float>(g.parameter_values().begin(), g.parameter_values().end()) != before);
+  for (float v : d.parameter_grads()) REQUIRE(v == 0);
+}
