@@ -5,8 +5,9 @@
 // 1e-3. The noise eps is the model's second input, drawn here. Each epoch prints both terms per
 // image for the training and the test set (their sum is the negative ELBO); at the end it writes
 // reconstructions.png (test images over their reconstructions), samples.png (64 draws of
-// z ~ N(0, I) through the decoder, a models::VaeDecoder holding the trained fc3/fc4 weights) and
-// vae.safetensors, which PyTorch's VAE class loads.
+// z ~ N(0, I) through the decoder, a models::VaeDecoder holding the trained fc3/fc4 weights),
+// interpolation.png (8 rows, each a pair of test images with 10 decodings of points evenly spaced
+// on the line between their mu between them) and vae.safetensors, which PyTorch's VAE class loads.
 //   vae --epochs 10 --out runs/vae
 #include <algorithm>
 #include <cstdint>
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   examples::Flags flags(
       "vae",
       "Trains seed 001's VAE on Fashion-MNIST, reports the test ELBO terms and writes "
-      "reconstructions.png and samples.png.");
+      "reconstructions.png, samples.png and interpolation.png.");
   flags.add("epochs", epochs, "passes over the 60,000 training images");
   flags.add("batch", batch, "images per batch");
   flags.add("lr", lr, "Adam learning rate");
@@ -140,6 +141,35 @@ int main(int argc, char** argv) {
   const auto samples = decoder.predict(z);
   ts::io::save_image_grid(ts::View<Image, const float>(samples.data(), samples.batch()),
                           dir / "samples.png");
+
+  // A latent-space interpolation grid: row r goes from test image 2r to test image 2r + 1 (the
+  // first 16 of the test set, as in reconstructions.png). Its first and last cells are the two
+  // images themselves; the 10 between decode mu_a + t (mu_b - mu_a), t = 0, 1/9, ..., 1.
+  constexpr ts::index pairs = 8, steps = 10, columns = steps + 2;
+  ts::Tensor<Latent> path(pairs * steps);
+  for (ts::index r = 0; r < pairs; ++r)
+    for (ts::index k = 0; k < steps; ++k) {
+      const float t = float(k) / float(steps - 1);
+      const float* a = mu.data() + std::size_t(2 * r) * latent;
+      const float* b = a + latent;
+      float* to = path.data() + std::size_t(r * steps + k) * latent;
+      for (int j = 0; j < latent; ++j) to[j] = a[j] + t * (b[j] - a[j]);
+    }
+  const auto between = decoder.predict(path);
+  ts::Tensor<Image> interpolation(pairs * columns);
+  for (ts::index r = 0; r < pairs; ++r) {
+    auto cell = [&](ts::index c) {
+      return interpolation.data() + std::size_t(r * columns + c) * Pixels::size;
+    };
+    const float* first = x.data() + std::size_t(2 * r) * Pixels::size;
+    std::copy(first, first + Pixels::size, cell(0));
+    std::copy(first + Pixels::size, first + 2 * Pixels::size, cell(columns - 1));
+    for (ts::index k = 0; k < steps; ++k) {
+      const float* decoded = between.data() + std::size_t(r * steps + k) * Pixels::size;
+      std::copy(decoded, decoded + Pixels::size, cell(k + 1));
+    }
+  }
+  ts::io::save_image_grid(interpolation, dir / "interpolation.png", {.nrow = int(columns)});
   vae.save(dir / "vae.safetensors");
 
   std::cout << "test (" << test_set.size() << " images, per image): reconstruction BCE "
@@ -147,5 +177,5 @@ int main(int argc, char** argv) {
             << ", negative ELBO " << examples::fixed(test.bce + test.kl, 2) << "\ntime "
             << examples::fixed(clock.seconds(), 1) << " s; wrote "
             << (dir / "reconstructions.png").string() << ", " << (dir / "samples.png").string()
-            << " and vae.safetensors\n";
+            << ", " << (dir / "interpolation.png").string() << " and vae.safetensors\n";
 }
