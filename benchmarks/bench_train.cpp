@@ -1,0 +1,641 @@
+// Training-iteration timings of the seed-004 GANs on the CPU, tessera side by side with the same
+// models built from libtorch's torch::nn modules and trained the same way, in one Google Benchmark
+// run: the fully connected GAN at batch 100 and the DCGAN (tutorial form) at batch 64 and 16.
+//
+// Build and run (from the repository root), with the environment of bench_forward (see there and
+// docs/performance.md: OpenBLAS picks this CPU's kernels, glibc keeps freed blocks):
+//   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+//   cmake --build build --target bench_train
+//   env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456 build/benchmarks/bench_train --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=2
+//
+// libtorch is optional, as for bench_forward: benchmarks/CMakeLists.txt compiles the libtorch half
+// (and defines TESSERA_BENCH_WITH_LIBTORCH) only when find_package(Torch) succeeds.
+//
+// One iteration, as PyTorch's DCGAN tutorial trains (both libraries do the same work):
+//   D step: D.zero_grad; out = D(real); BCE(out, 1).backward; fake = G(z);
+//           out = D(fake.detach()); BCE(out, 0).backward; optD.step
+//   G step: G.zero_grad; out = D(fake) (D just updated, the D step's fake reused);
+//           BCE(out, 1).backward into G; optG.step
+// with Adam(lr 2e-4, betas (0.5, 0.999), eps 1e-8) for each network (tessera::Adam,
+// torch::optim::Adam), BCE with mean reduction (tessera::bce_loss, torch::binary_cross_entropy), both
+// networks in training mode (BatchNorm on batch statistics, running statistics updated on every
+// D and G forward, as in PyTorch). z and the real batch are drawn once and reused by every
+// iteration (no data loading or noise generation is timed, on either side).
+//
+// The one difference, by design: in the G step tessera freezes D (d.requires_grad(false)), so D's
+// backward computes only the gradient at D's input, which is all the G step needs. libtorch, as the
+// tutorial does, also computes D's parameter gradients there (they are thrown away by the next
+// D.zero_grad); that is the work a user of PyTorch's tutorial pays for, so it is timed as is.
+//
+// Names: <model>_train/<tessera|libtorch>/<batch>. Counters: items_per_second is samples (real
+// images, i.e. the batch) per second of real time; faults is the process's minor page faults per
+// iteration. At the end a table gives each model's median (or mean) time per iteration per library
+// and the speed-up, libtorch time / tessera time (> 1: tessera is faster).
+//
+// Checked before timing: both libraries start from the same weights (tessera's initialisation,
+// PyTorch's default one, copied into libtorch by state_dict name) and the same inputs, run one
+// iteration, and the run prints how far apart they are: the largest differences of the three D
+// outputs, the fake batch, the three losses and the BatchNorm running statistics after the
+// iteration (it stops at 1e-3 or more), and, relative in the 2-norm, D's and G's parameter
+// gradients just before their Adam steps and the gradient at D's input in the G step (it stops
+// at 3e-2 or more; see norm_error for why so loose, and why not the largest difference). BENCH_TRAIN_VERBOSE=1 adds
+// each parameter's gradient. (The weights after the first Adam step would say little: that step
+// moves every weight by about lr in the direction of its gradient's sign, whatever its size.)
+#include <benchmark/benchmark.h>
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <tessera/models/dcgan.hpp>
+#include <tessera/models/mlp_gan.hpp>
+#include <tessera/tessera.hpp>
+#include <tessera/train/adam.hpp>
+#include <tessera/train/loss.hpp>
+
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+#include <ATen/Version.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+#endif
+
+namespace ts = tessera;
+
+// ---- The models ----------------------------------------------------------------------------------
+struct MlpGan {
+  using G = ts::Model<ts::models::MlpGanGenerator<>, ts::Shape<64>>;      // 64 -> 784
+  using D = ts::Model<ts::models::MlpGanDiscriminator<>, ts::Shape<784>>;  // 784 -> 1
+  static constexpr const char* name = "mlp_gan";
+};
+struct Dcgan {
+  using G = ts::Model<ts::models::DcganGenerator<>, ts::Shape<100, 1, 1>>;   // -> 3x64x64
+  using D = ts::Model<ts::models::DcganDiscriminator<>, ts::Shape<3, 64, 64>>;  // -> 1x1x1
+  static constexpr const char* name = "dcgan";
+};
+
+// ---- Shared inputs and the one-iteration record ------------------------------------------------
+template <class Gan>
+struct Inputs {
+  ts::Tensor<typename Gan::G::Input> z;
+  ts::Tensor<typename Gan::D::Input> real;  // stands in for a batch of images in [-1, 1]
+  explicit Inputs(ts::index batch) : z(batch), real(batch) {
+    ts::Generator rng(3);
+    for (auto& v : z.span()) v = float(rng.normal());
+    for (auto& v : real.span()) v = float(rng.uniform(-1, 1));
+  }
+};
+
+// What one iteration produced, for the agreement check.
+struct Record {
+  std::vector<float> d_real, fake, d_fake, d_g;  // D(real), G(z), D(fake) in the D step, D(fake) in the G step
+  std::vector<float> d_input_grad;              // dL/d(fake) in the G step
+  double loss_real = 0, loss_fake = 0, loss_g = 0;
+  // Every parameter's gradient just before its optimizer step ("D." and "G." + state_dict name),
+  // and every buffer (BatchNorm's running statistics) after the iteration.
+  std::map<std::string, std::vector<float>> grads, buffers;
+};
+
+template <class V>
+std::vector<float> to_vector(const V& v) {
+  return std::vector<float>(v.data(), v.data() + v.size());
+}
+
+// ---- tessera -----------------------------------------------------------------------------------
+template <class Gan>
+struct TesseraGan {
+  using G = typename Gan::G;
+  using D = typename Gan::D;
+  using DOut = typename D::Output;
+  G g{1};
+  D d{2};
+  const Inputs<Gan>& in;
+  const ts::Tensor<DOut> ones, zeros;  // the targets
+  ts::Tensor<DOut> dout;               // dL/d(D's output)
+  ts::Adam<float> opt_d, opt_g;
+
+  TesseraGan(const Inputs<Gan>& inputs, ts::index batch)
+      : in(inputs),
+        ones(batch, 1.0f),
+        zeros(batch, 0.0f),
+        dout(batch),
+        opt_d(d.parameters(), {.lr = 2e-4, .betas = {0.5, 0.999}, .eps = 1e-8}),
+        opt_g(g.parameters(), {.lr = 2e-4, .betas = {0.5, 0.999}, .eps = 1e-8}) {
+    g.train();
+    d.train();
+    g.reserve(batch);
+    d.reserve(batch);
+  }
+
+  // One training iteration; returns the G loss.
+  float step(Record* r) {
+    // D step: real labelled 1, fake labelled 0; the fake's gradient stops at D (detach).
+    d.requires_grad(true);
+    d.zero_grad();
+    auto out = d.forward(in.real);
+    if (r) r->d_real = to_vector(out);
+    float loss = ts::bce_loss(out, ones, dout);
+    if (r) r->loss_real = loss;
+    d.backward(dout.view());
+    auto fake = g.forward(in.z);  // G's arena: stays valid until G's next forward
+    if (r) r->fake = to_vector(fake);
+    out = d.forward(fake);
+    if (r) r->d_fake = to_vector(out);
+    loss = ts::bce_loss(out, zeros, dout);
+    if (r) r->loss_fake = loss;
+    d.backward(dout.view());
+    if (r) record_grads(d, "D.", *r);
+    opt_d.step();
+
+    // G step: D frozen, so its backward gives only dL/d(fake), which G's backward takes.
+    d.requires_grad(false);
+    g.zero_grad();
+    out = d.forward(fake);
+    if (r) r->d_g = to_vector(out);
+    loss = ts::bce_loss(out, ones, dout);
+    if (r) r->loss_g = loss;
+    auto dfake = d.backward_to_input(dout.view());
+    if (r) r->d_input_grad = to_vector(dfake);
+    g.backward(dfake);
+    if (r) record_grads(g, "G.", *r);
+    opt_g.step();
+    return loss;
+  }
+
+  template <class M>
+  static void record_grads(const M& m, const std::string& prefix, Record& r) {
+    for (const auto& e : m.tensors())
+      if (e.kind == ts::TensorEntry<float>::Kind::parameter)
+        r.grads[prefix + e.name] = std::vector<float>(e.grad, e.grad + e.size());
+  }
+  void record_buffers(Record& r) const {
+    for (const auto* m : {&g.tensors(), &d.tensors()})
+      for (const auto& e : *m)
+        if (e.kind == ts::TensorEntry<float>::Kind::buffer)
+          r.buffers[(m == &g.tensors() ? "G." : "D.") + e.name] = std::vector<float>(e.value, e.value + e.size());
+  }
+};
+
+// ---- libtorch ------------------------------------------------------------------------------------
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+namespace tn = torch::nn;
+
+// A Sequential under a name (`self.main` in the tutorial), or a bare one (the MLP GAN's nets).
+struct NamedSequentialImpl : tn::Module {
+  tn::Sequential body;
+  NamedSequentialImpl(const std::string& name, tn::Sequential s) : body(register_module(name, std::move(s))) {}
+  torch::Tensor forward(const torch::Tensor& x) { return body->forward(x); }
+};
+TORCH_MODULE(NamedSequential);
+
+struct TorchNet {
+  std::shared_ptr<tn::Module> root;  // the state_dict names are root's
+  tn::Sequential body;
+  torch::Tensor forward(const torch::Tensor& x) { return body->forward(x); }
+};
+TorchNet bare(tn::Sequential s) { return {s.ptr(), s}; }
+TorchNet named(const std::string& name, tn::Sequential s) {
+  NamedSequential n(name, s);
+  return {n.ptr(), s};
+}
+
+tn::LeakyReLU leaky() { return tn::LeakyReLU(tn::LeakyReLUOptions().negative_slope(0.2)); }
+tn::ConvTranspose2d deconv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s, std::int64_t p) {
+  return tn::ConvTranspose2d(tn::ConvTranspose2dOptions(in, out, k).stride(s).padding(p).bias(false));
+}
+tn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s, std::int64_t p) {
+  return tn::Conv2d(tn::Conv2dOptions(in, out, k).stride(s).padding(p).bias(false));
+}
+
+// The seed's MLP GAN: nn.Sequential(Linear(64, 256), ReLU, Linear(256, 256), ReLU, Linear(256, 784),
+// Tanh) and nn.Sequential(Linear(784, 256), LeakyReLU(0.2), Linear(256, 256), LeakyReLU(0.2),
+// Linear(256, 1), Sigmoid).
+TorchNet torch_g(const MlpGan*) {
+  return bare(tn::Sequential(tn::Linear(64, 256), tn::ReLU(), tn::Linear(256, 256), tn::ReLU(),
+                             tn::Linear(256, 784), tn::Tanh()));
+}
+TorchNet torch_d(const MlpGan*) {
+  return bare(tn::Sequential(tn::Linear(784, 256), leaky(), tn::Linear(256, 256), leaky(),
+                             tn::Linear(256, 1), tn::Sigmoid()));
+}
+// The PyTorch DCGAN tutorial's networks (nz 100, ngf = ndf = 64, nc 3).
+TorchNet torch_g(const Dcgan*) {
+  return named("main", tn::Sequential(deconv(100, 512, 4, 1, 0), tn::BatchNorm2d(512), tn::ReLU(),
+                                      deconv(512, 256, 4, 2, 1), tn::BatchNorm2d(256), tn::ReLU(),
+                                      deconv(256, 128, 4, 2, 1), tn::BatchNorm2d(128), tn::ReLU(),
+                                      deconv(128, 64, 4, 2, 1), tn::BatchNorm2d(64), tn::ReLU(),
+                                      deconv(64, 3, 4, 2, 1), tn::Tanh()));
+}
+TorchNet torch_d(const Dcgan*) {
+  return named("main", tn::Sequential(conv(3, 64, 4, 2, 1), leaky(),                             //
+                                      conv(64, 128, 4, 2, 1), tn::BatchNorm2d(128), leaky(),     //
+                                      conv(128, 256, 4, 2, 1), tn::BatchNorm2d(256), leaky(),    //
+                                      conv(256, 512, 4, 2, 1), tn::BatchNorm2d(512), leaky(),    //
+                                      conv(512, 1, 4, 1, 0), tn::Sigmoid()));
+}
+
+// Copies every tessera parameter and buffer into the libtorch tensor of the same state_dict name;
+// the two must hold the same tensors.
+template <class Model>
+void copy_weights(const Model& from, TorchNet& to) {
+  torch::NoGradGuard no_grad;
+  auto params = to.root->named_parameters();
+  auto buffers = to.root->named_buffers();
+  std::size_t copied = 0, torch_count = 0;
+  for (const auto& p : params) torch_count += p.value().numel() > 0;
+  for (const auto& b : buffers) torch_count += b.key().find("num_batches_tracked") == std::string::npos;
+  for (const auto& e : from.tensors()) {
+    if (e.kind == ts::TensorEntry<float>::Kind::counter) continue;
+    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name) : buffers.find(e.name);
+    if (!t || std::size_t(t->numel()) != e.size()) {
+      std::fprintf(stderr, "bench_train: libtorch has no tensor %s of %zu values\n", e.name.c_str(), e.size());
+      std::exit(1);
+    }
+    t->copy_(torch::from_blob(e.value, {std::int64_t(e.size())}, torch::kFloat).view(t->sizes()));
+    ++copied;
+  }
+  if (copied != torch_count) {
+    std::fprintf(stderr, "bench_train: copied %zu tensors, libtorch has %zu\n", copied, torch_count);
+    std::exit(1);
+  }
+}
+
+template <ts::SingleShape S>
+std::vector<std::int64_t> torch_sizes(ts::index batch) {
+  std::vector<std::int64_t> s{batch};
+  for (auto d : S::dims) s.push_back(d);
+  return s;
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+template <class Gan>
+struct TorchGan {
+  TorchNet g, d;
+  torch::Tensor z, real, ones, zeros;
+  std::unique_ptr<torch::optim::Adam> opt_d, opt_g;
+
+  TorchGan(const TesseraGan<Gan>& from, ts::index batch)
+      : g(torch_g(static_cast<const Gan*>(nullptr))), d(torch_d(static_cast<const Gan*>(nullptr))) {
+    copy_weights(from.g, g);
+    copy_weights(from.d, d);
+    g.root->train();
+    d.root->train();
+    z = torch::from_blob(const_cast<float*>(from.in.z.data()), torch_sizes<typename Gan::G::Input>(batch),
+                         torch::kFloat).clone();
+    real = torch::from_blob(const_cast<float*>(from.in.real.data()), torch_sizes<typename Gan::D::Input>(batch),
+                            torch::kFloat).clone();
+    ones = torch::ones(torch_sizes<typename Gan::D::Output>(batch));
+    zeros = torch::zeros(torch_sizes<typename Gan::D::Output>(batch));
+    const auto options = torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}).eps(1e-8);
+    opt_d = std::make_unique<torch::optim::Adam>(d.root->parameters(), options);
+    opt_g = std::make_unique<torch::optim::Adam>(g.root->parameters(), options);
+  }
+
+  // One training iteration, as the tutorial's loop body; returns the G loss.
+  torch::Tensor step(Record* r) {
+    // D step.
+    d.root->zero_grad();
+    torch::Tensor out = d.forward(real);
+    torch::Tensor loss_real = torch::binary_cross_entropy(out, ones);
+    loss_real.backward();
+    const torch::Tensor fake = g.forward(z);
+    torch::Tensor out_fake = d.forward(fake.detach());
+    torch::Tensor loss_fake = torch::binary_cross_entropy(out_fake, zeros);
+    loss_fake.backward();
+    if (r) record_grads(d, "D.", *r);
+    opt_d->step();
+    if (r) {
+      r->d_real = to_vector(out);
+      r->loss_real = loss_real.item<double>();
+      r->fake = to_vector(fake);
+      r->d_fake = to_vector(out_fake);
+      r->loss_fake = loss_fake.item<double>();
+    }
+    // G step: the updated D on the same fake; D's parameter gradients are computed too, as in the
+    // tutorial (and zeroed by the next D step).
+    g.root->zero_grad();
+    if (r) fake.retain_grad();
+    torch::Tensor out_g = d.forward(fake);
+    torch::Tensor loss_g = torch::binary_cross_entropy(out_g, ones);
+    loss_g.backward();
+    if (r) r->d_input_grad = to_vector(fake.grad());
+    if (r) record_grads(g, "G.", *r);
+    opt_g->step();
+    if (r) {
+      r->d_g = to_vector(out_g);
+      r->loss_g = loss_g.item<double>();
+    }
+    return loss_g;
+  }
+
+  static void record_grads(const TorchNet& net, const std::string& prefix, Record& r) {
+    for (const auto& p : net.root->named_parameters()) r.grads[prefix + p.key()] = to_vector(p.value().grad());
+  }
+  void record_buffers(Record& r) {
+    for (auto* net : {&g, &d})
+      for (const auto& b : net->root->named_buffers())
+        if (b.key().find("num_batches_tracked") == std::string::npos)
+          r.buffers[(net == &g ? "G." : "D.") + b.key()] = to_vector(b.value());
+  }
+};
+
+double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double m = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+  return m;
+}
+// |libtorch - tessera| / |libtorch| in the 2-norm, for gradients. Both libraries compute in float
+// with different convolution algorithms (G(z) differs by about 3e-6), so a few pre-activations
+// within rounding of a (Leaky)ReLU's kink take the other slope in one library: at DCGAN batch 64
+// this moves dL/dG(z) by up to 1 % in a handful of samples and by about 3e-5 in all others
+// (measured per sample), 1.6e-3 to 3.8e-3 overall; which elements flip depends even on the
+// buffers' alignment (the MALLOC_* settings change it). In the same runs D's gradients agree to
+// 1e-6 to 1.3e-4 and the MLP GAN's to below 1e-6. A wrong backward gives differences of order 1.
+double norm_error(const std::vector<float>& lt, const std::vector<float>& ts) {
+  if (lt.size() != ts.size()) return INFINITY;
+  double d = 0, n = 0;
+  for (std::size_t i = 0; i < lt.size(); ++i) {
+    d += (double(lt[i]) - double(ts[i])) * (double(lt[i]) - double(ts[i]));
+    n += double(lt[i]) * double(lt[i]);
+  }
+  return n > 0 ? std::sqrt(d / n) : std::sqrt(d);
+}
+// The same over every tensor whose name starts with prefix, as one vector (both sides must have
+// the same names).
+double norm_error(const std::map<std::string, std::vector<float>>& lt,
+                  const std::map<std::string, std::vector<float>>& ts, const std::string& prefix) {
+  std::vector<float> a, b;
+  std::size_t seen = 0, seen_ts = 0;
+  for (const auto& [name, values] : lt) {
+    if (!name.starts_with(prefix)) continue;
+    ++seen;
+    const auto other = ts.find(name);
+    if (other == ts.end() || other->second.size() != values.size()) return INFINITY;
+    a.insert(a.end(), values.begin(), values.end());
+    b.insert(b.end(), other->second.begin(), other->second.end());
+  }
+  for (const auto& e : ts) seen_ts += e.first.starts_with(prefix);
+  return seen == seen_ts ? norm_error(a, b) : INFINITY;
+}
+double max_diff(const std::map<std::string, std::vector<float>>& lt,
+                const std::map<std::string, std::vector<float>>& ts) {
+  if (lt.size() != ts.size()) return INFINITY;
+  double m = 0;
+  for (const auto& [name, values] : lt) {
+    const auto other = ts.find(name);
+    if (other == ts.end()) return INFINITY;
+    m = std::max(m, max_diff(values, other->second));
+  }
+  return m;
+}
+#endif
+
+// ---- Fixtures: both sides of one (model, batch), made on first use -----------------------------
+template <class Gan>
+struct Fixture {
+  Inputs<Gan> inputs;
+  TesseraGan<Gan> tessera;
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+  TorchGan<Gan> torch;
+#endif
+  explicit Fixture(ts::index batch)
+      : inputs(batch),
+        tessera(inputs, batch)
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+        ,
+        torch(tessera, batch)
+#endif
+  {
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+    check(batch);
+#endif
+  }
+
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+  // One iteration of each from the same weights and inputs; the largest differences are printed.
+  void check(ts::index batch) {
+    Record t, l;
+    torch.step(&l);
+    tessera.step(&t);
+    torch.record_buffers(l);
+    tessera.record_buffers(t);
+    // Outputs (probabilities, images in [-1, 1]), losses and running statistics: the largest
+    // absolute difference. Gradients: relative, in the 2-norm (see norm_error).
+    std::vector<std::pair<std::string, double>> diffs{
+        {"D(real)", max_diff(l.d_real, t.d_real)},
+        {"G(z)", max_diff(l.fake, t.fake)},
+        {"D(G(z)) in D step", max_diff(l.d_fake, t.d_fake)},
+        {"D(G(z)) in G step", max_diff(l.d_g, t.d_g)},
+        {"losses", std::max({std::abs(l.loss_real - t.loss_real), std::abs(l.loss_fake - t.loss_fake),
+                             std::abs(l.loss_g - t.loss_g)})},
+        {"running stats", max_diff(l.buffers, t.buffers)},
+        {"D grads (rel)", norm_error(l.grads, t.grads, "D.")},
+        {"dL/dG(z) (rel)", norm_error(l.d_input_grad, t.d_input_grad)},
+        {"G grads (rel)", norm_error(l.grads, t.grads, "G.")}};
+    std::printf("check: %s batch %lld, one iteration from the same weights, |libtorch - tessera|:", Gan::name,
+                static_cast<long long>(batch));
+    if (std::getenv("BENCH_TRAIN_VERBOSE")) {
+      std::printf("\n");
+      for (const auto& [name, values] : l.grads) {
+        const auto other = t.grads.find(name);
+        if (other == t.grads.end()) continue;
+        std::printf("  grad %s: relative %.2g, largest difference %.2g, largest |libtorch| %.2g\n", name.c_str(),
+                    norm_error(values, other->second), max_diff(values, other->second),
+                    max_diff(values, std::vector<float>(values.size(), 0.0f)));
+      }
+    }
+    bool ok = true;
+    for (const auto& [what, diff] : diffs) {
+      std::printf(" %s %.2g;", what.c_str(), diff);
+      ok &= diff < (what.ends_with("(rel)") ? 3e-2 : 1e-3);
+    }
+    std::printf(" (libtorch's losses: D real %.4f, D fake %.4f, G %.4f)\n", l.loss_real, l.loss_fake, l.loss_g);
+    std::fflush(stdout);
+    if (!ok) {
+      std::fprintf(stderr, "bench_train: libtorch and tessera disagree on %s batch %lld\n", Gan::name,
+                   static_cast<long long>(batch));
+      std::exit(1);
+    }
+  }
+#endif
+};
+
+template <class Gan>
+Fixture<Gan>& fixture(ts::index batch) {
+  static std::map<ts::index, std::unique_ptr<Fixture<Gan>>> made;
+  auto& f = made[batch];
+  if (!f) f = std::make_unique<Fixture<Gan>>(batch);
+  return *f;
+}
+
+// Minor page faults of the whole process so far (every thread).
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+void set_counters(benchmark::State& state, ts::index batch, long faults) {
+  state.SetItemsProcessed(state.iterations() * batch);
+  state.counters["batch"] = double(batch);
+  state.counters["faults"] = benchmark::Counter(double(faults), benchmark::Counter::kAvgIterations);
+}
+
+template <class Gan>
+static void tessera_train(benchmark::State& state) {
+  const ts::index batch = state.range(0);
+  auto& f = fixture<Gan>(batch).tessera;
+  benchmark::DoNotOptimize(f.step(nullptr));  // warm-up, untimed
+  const long faults = minor_faults();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f.step(nullptr));
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, batch, minor_faults() - faults);
+}
+
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+template <class Gan>
+static void libtorch_train(benchmark::State& state) {
+  const ts::index batch = state.range(0);
+  auto& f = fixture<Gan>(batch).torch;
+  benchmark::DoNotOptimize(f.step(nullptr).data_ptr());  // warm-up, untimed
+  const long faults = minor_faults();
+  for (auto _ : state) {
+    torch::Tensor loss = f.step(nullptr);
+    benchmark::DoNotOptimize(loss.data_ptr());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, batch, minor_faults() - faults);
+}
+#endif
+
+// Registered in pairs, so that each model's two timings are taken next to each other.
+template <class Gan>
+void register_model(ts::index batch) {
+  const std::string n = std::string(Gan::name) + "_train";
+  benchmark::RegisterBenchmark((n + "/tessera").c_str(), tessera_train<Gan>)
+        ->Arg(batch)->Unit(benchmark::kMillisecond)->UseRealTime();
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+  benchmark::RegisterBenchmark((n + "/libtorch").c_str(), libtorch_train<Gan>)
+      ->Arg(batch)->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
+}
+
+// The console reporter, which also keeps each run's real time per iteration for the table.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  struct Key {
+    std::string model, batch;
+    bool operator<(const Key& o) const { return std::tie(model, batch) < std::tie(o.model, o.batch); }
+  };
+  struct Times {
+    std::vector<double> runs;  // ms, one per repetition when no aggregates are reported
+    double median = -1, mean = -1;
+    double best() const {
+      if (median >= 0) return median;
+      if (mean >= 0) return mean;
+      if (runs.empty()) return -1;
+      std::vector<double> r = runs;
+      std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(r.size() / 2), r.end());
+      return r[r.size() / 2];
+    }
+  };
+  std::map<Key, std::map<std::string, Times>> table;  // key -> library -> times
+  std::vector<Key> order;
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred) continue;
+      // function_name is "<model>/<library>", args is the batch.
+      const std::string& fn = r.run_name.function_name;
+      const auto slash = fn.rfind('/');
+      if (slash == std::string::npos) continue;
+      const Key key{fn.substr(0, slash), r.run_name.args};
+      const std::string library = fn.substr(slash + 1);
+      const double ms = r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      if (!table.count(key)) order.push_back(key);
+      Times& t = table[key][library];
+      if (r.run_type == Run::RT_Iteration)
+        t.runs.push_back(ms);
+      else if (r.aggregate_name == "median")
+        t.median = ms;
+      else if (r.aggregate_name == "mean")
+        t.mean = ms;
+    }
+  }
+
+  void PrintTable() const {
+    std::printf("\n%-16s %6s %12s %12s %16s %16s %18s\n", "model", "batch", "tessera ms", "libtorch ms",
+                "tessera samp/s", "libtorch samp/s", "speed-up (lt/ts)");
+    for (const Key& k : order) {
+      const auto& libs = table.at(k);
+      const double ts_ms = libs.count("tessera") ? libs.at("tessera").best() : -1;
+      const double lt_ms = libs.count("libtorch") ? libs.at("libtorch").best() : -1;
+      const double batch = std::atof(k.batch.c_str());
+      char ts_s[32] = "-", lt_s[32] = "-", ts_r[32] = "-", lt_r[32] = "-", ratio[32] = "-";
+      if (ts_ms > 0) std::snprintf(ts_s, sizeof ts_s, "%.2f", ts_ms);
+      if (lt_ms > 0) std::snprintf(lt_s, sizeof lt_s, "%.2f", lt_ms);
+      if (ts_ms > 0) std::snprintf(ts_r, sizeof ts_r, "%.0f", batch * 1e3 / ts_ms);
+      if (lt_ms > 0) std::snprintf(lt_r, sizeof lt_r, "%.0f", batch * 1e3 / lt_ms);
+      if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
+      std::printf("%-16s %6s %12s %12s %16s %16s %18s\n", k.model.c_str(), k.batch.c_str(), ts_s, lt_s, ts_r,
+                  lt_r, ratio);
+    }
+    std::printf("(ms per iteration, D step + G step: the median over repetitions when reported, else the "
+                "mean, else the median of the runs; samples/s = batch / time; speed-up > 1 means tessera "
+                "is faster)\n");
+  }
+};
+
+int main(int argc, char** argv) {
+  // Read before libtorch is touched: libtorch would otherwise set OpenMP to its own default.
+  const int threads = omp_get_max_threads();
+  benchmark::AddCustomContext("omp_threads", std::to_string(threads));
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
+#ifdef TESSERA_BENCH_WITH_LIBTORCH
+  torch::set_num_threads(threads);
+  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
+  benchmark::AddCustomContext("libtorch_threads", std::to_string(at::get_num_threads()));
+  {
+    // The "CPU capability usage" line: which vector kernels ATen dispatches to.
+    const std::string config = at::show_config();
+    const auto at = config.find("CPU capability usage: ");
+    if (at != std::string::npos) {
+      const auto from = at + std::string("CPU capability usage: ").size();
+      benchmark::AddCustomContext("libtorch_cpu_capability", config.substr(from, config.find('\n', from) - from));
+    }
+  }
+#else
+  benchmark::AddCustomContext("libtorch", "not found at configure time: tessera only");
+#endif
+  if (coretype)
+    std::fprintf(stderr, "bench_train: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
+                         "to let OpenBLAS pick this CPU's kernels\n", coretype);
+
+  register_model<MlpGan>(100);
+  register_model<Dcgan>(64);
+  register_model<Dcgan>(16);
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RecordingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintTable();
+  benchmark::Shutdown();
+  return 0;
+}
