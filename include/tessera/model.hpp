@@ -129,9 +129,10 @@ class Model {
   // Arena bytes per sample for predict(), which keeps nothing for backward.
   static constexpr std::size_t inference_bytes_per_sample =
       (In::size + Output::size + inference_size_of<module_type>() + module_type::scratch_size) * sizeof(T);
-  // What a backward adds per sample: the output and input gradients and those between layers.
+  // What a backward adds per sample: the input gradient, those between layers and, for several
+  // outputs, their gradients gathered into one pack.
   static constexpr std::size_t gradient_bytes_per_sample =
-      (Output::size + In::size + module_type::gradient_size) * sizeof(T);
+      ((SingleShape<Output> ? 0 : Output::size) + In::size + module_type::gradient_size) * sizeof(T);
 
   explicit Model(std::uint64_t seed = 0) : rng_(seed) {
     values_.assign(parameter_count, T(0));
@@ -315,15 +316,17 @@ class Model {
 
   // Arena layout, each region n samples long:
   // [inputs][output][kept][scratch][output gradient][input gradient][gradients between layers].
+  // A single output's gradient is read from the caller's memory; only a pack is gathered here.
+  static constexpr std::size_t output_grad_size = SingleShape<Output> ? 0 : Output::size;
   static constexpr std::size_t per_sample = In::size + Output::size + module_type::keep_size +
-                                            module_type::scratch_size + Output::size + In::size +
+                                            module_type::scratch_size + output_grad_size + In::size +
                                             module_type::gradient_size;
   T* input_data(index) { return arena_.data(); }
   T* output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
   T* kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
   T* scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
   T* output_grad_data(index n) { return scratch_data(n) + std::size_t(n) * module_type::scratch_size; }
-  T* input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * Output::size; }
+  T* input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * output_grad_size; }
   T* gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
 
   void run(const T* x, index n) {
@@ -348,14 +351,21 @@ class Model {
       throw std::invalid_argument("tessera::Model::backward: the gradient's batch (" +
                                   std::to_string((index(dys.batch()), ...)) +
                                   ") differs from the forward's (" + std::to_string(n) + ")");
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (copy_output_grad<I>(View<part_at<I, Output>, const T>(dys), n), ...);
-    }(std::make_index_sequence<sizeof...(G)>{});
+    // One output's gradient is read where it lies; several are gathered into one pack.
+    const T* dy = nullptr;
+    if constexpr (SingleShape<Output>) {
+      dy = (View<Output, const T>(dys), ...).data();
+    } else {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (copy_output_grad<I>(View<part_at<I, Output>, const T>(dys), n), ...);
+      }(std::make_index_sequence<sizeof...(G)>{});
+      dy = output_grad_data(n);
+    }
     bool trainable = false;
     for (auto& e : entries_) trainable |= e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad;
     Context<T> cx{scratch_data(n), training_, &rng_, gradients_data(n), trainable};
-    module_.backward(last_input_, output_data(n), output_grad_data(n), want_input ? input_grad_data(n) : nullptr,
-                     n, kept_data(n), cx);
+    module_.backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
+                     kept_data(n), cx);
   }
   template <std::size_t I>
   void copy_output_grad(View<part_at<I, Output>, const T> dy, index n) {

@@ -19,26 +19,14 @@
 #include <system_error>
 #include <vector>
 
+#include "tessera/io/file_error.hpp"
+
 namespace tessera::io {
 
 // Everything that goes wrong reading an IDX file. what() is "<path>: <problem>".
-class IdxError : public std::runtime_error {
+class IdxError : public FileError {
  public:
-  IdxError(const std::filesystem::path& path, const std::string& problem)
-      : std::runtime_error(path.string() + ": " + problem),
-        detail_(std::make_shared<const Detail>(Detail{path, problem})) {}
-
-  const std::filesystem::path& path() const noexcept { return detail_->path; }
-  // The message without the leading path.
-  const std::string& problem() const noexcept { return detail_->problem; }
-
- private:
-  struct Detail {
-    std::filesystem::path path;
-    std::string problem;
-  };
-  // Shared so that copying the exception, as throwing and catching may do, cannot itself throw.
-  std::shared_ptr<const Detail> detail_;
+  using FileError::FileError;
 };
 
 // A stack of 8-bit grayscale images, as in an idx3-ubyte file.

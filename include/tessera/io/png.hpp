@@ -23,6 +23,7 @@
 
 #include "tessera/core/shape.hpp"
 #include "tessera/core/tensor.hpp"
+#include "tessera/io/file_error.hpp"
 
 // stb_image_write is a single-file library: its functions are compiled where a file defines
 // STB_IMAGE_WRITE_IMPLEMENTATION. Defining it here with STB_IMAGE_WRITE_STATIC gives every
@@ -63,21 +64,9 @@
 namespace tessera::io {
 
 // Writing an image failed. what() is "<path>: <problem>".
-class ImageWriteError : public std::runtime_error {
+class ImageWriteError : public FileError {
  public:
-  ImageWriteError(const std::filesystem::path& path, const std::string& problem)
-      : std::runtime_error(path.string() + ": " + problem),
-        detail_(std::make_shared<const Detail>(Detail{path, problem})) {}
-
-  const std::filesystem::path& path() const noexcept { return detail_->path; }
-  const std::string& problem() const noexcept { return detail_->problem; }
-
- private:
-  struct Detail {
-    std::filesystem::path path;
-    std::string problem;
-  };
-  std::shared_ptr<const Detail> detail_;
+  using FileError::FileError;
 };
 
 struct Rgb {

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "tessera/io/file_error.hpp"
+
 namespace tessera::io {
 
 // The element types tessera stores. The reader knows every other safetensors dtype name too, so
@@ -63,23 +65,9 @@ struct TensorRecord {
 
 // Everything that goes wrong reading or writing a file. what() is "<path>: <problem>" so that a
 // message that reaches a user from deep inside a model load still says which file is at fault.
-class SafetensorsError : public std::runtime_error {
+class SafetensorsError : public FileError {
  public:
-  SafetensorsError(const std::filesystem::path& path, const std::string& problem)
-      : std::runtime_error(path.string() + ": " + problem),
-        detail_(std::make_shared<const Detail>(Detail{path, problem})) {}
-
-  const std::filesystem::path& path() const noexcept { return detail_->path; }
-  // The message without the leading path.
-  const std::string& problem() const noexcept { return detail_->problem; }
-
- private:
-  struct Detail {
-    std::filesystem::path path;
-    std::string problem;
-  };
-  // Shared so that copying the exception, as throwing and catching may do, cannot itself throw.
-  std::shared_ptr<const Detail> detail_;
+  using FileError::FileError;
 };
 
 // A whole file. std::map sorts by name; the file's own order carries no meaning once read.

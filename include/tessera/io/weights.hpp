@@ -10,15 +10,15 @@
 #include <vector>
 
 #include "tessera/core/tensor_entry.hpp"
+#include "tessera/io/file_error.hpp"
 #include "tessera/io/safetensors.hpp"
 
 namespace tessera {
 
 // A weights file that does not fit the model. what() starts with the file's path.
-class WeightsError : public std::runtime_error {
+class WeightsError : public io::FileError {
  public:
-  WeightsError(const std::filesystem::path& path, const std::string& problem)
-      : std::runtime_error(path.string() + ": " + problem) {}
+  using io::FileError::FileError;
 };
 
 namespace detail {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tessera/core/tensor_entry.hpp"
+#include "tessera/io/file_error.hpp"
 #include "tessera/io/safetensors.hpp"
 #include "tessera/io/weights.hpp"
 
@@ -26,10 +27,9 @@ namespace tessera {
 
 // An optimizer state file that does not fit the optimizer loading it. what() starts with the
 // file's path, as WeightsError's does.
-class OptimizerStateError : public std::runtime_error {
+class OptimizerStateError : public io::FileError {
  public:
-  OptimizerStateError(const std::filesystem::path& path, const std::string& problem)
-      : std::runtime_error(path.string() + ": " + problem) {}
+  using io::FileError::FileError;
 };
 
 // Several models' parameters as one list, for one optimizer: CycleGAN's G and F share one Adam.
