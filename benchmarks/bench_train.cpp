@@ -42,7 +42,9 @@
 // each parameter's gradient. (The weights after the first Adam step would say little: that step
 // moves every weight by about lr in the direction of its gradient's sign, whatever its size.)
 #include <benchmark/benchmark.h>
+#if defined(_OPENMP)
 #include <omp.h>
+#endif
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -603,7 +605,11 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   // Read before libtorch is touched: libtorch would otherwise set OpenMP to its own default.
+#if defined(_OPENMP)
   const int threads = omp_get_max_threads();
+#else
+  const int threads = 1;  // a build without OpenMP runs tessera's own loops on one core
+#endif
   benchmark::AddCustomContext("omp_threads", std::to_string(threads));
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");

@@ -18,7 +18,7 @@
 #include <iostream>
 #include <string>
 #include <tessera/models/autoencoder.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 #include <vector>
 
 #include "common/flags.hpp"
@@ -81,7 +81,8 @@ int train(const Options& o) {
 
   const auto train_set = examples::load_fashion_mnist_unit(ts::data::Split::train, o.data);
   const auto test_set = examples::load_fashion_mnist_unit(ts::data::Split::test, o.data);
-  ts::data::BatchSampler sampler(train_set.size(), o.batch, /*drop_last=*/true);
+  ts::data::BatchSampler sampler(train_set.size(), examples::batch_within(o.batch, train_set.size(), o.data),
+                                 /*drop_last=*/true);
   ts::Tensor<Image> images(o.batch), noisy(o.batch);
   ts::Tensor<In> grad(o.batch);
   ts::Tensor<Code> dcode(o.batch);
@@ -215,30 +216,25 @@ int main(int argc, char** argv) {
       "autoencoder",
       "Trains seed 001's convolutional or dense autoencoder (plain, denoising or sparse) on "
       "Fashion-MNIST, reports the test reconstruction loss and writes reconstructions.png.");
-  flags.add("model", o.model, "conv (1x28x28 -> 64x1x1 -> 1x28x28) or dense (784 -> 20 -> 784)");
-  flags.add("kind", o.kind, "plain, denoising or sparse");
-  flags.add("loss", o.loss, "reconstruction loss per pixel: mse or bce");
-  flags.add("epochs", o.epochs, "passes over the 60,000 training images");
-  flags.add("batch", o.batch, "images per batch");
-  flags.add("lr", o.lr, "Adam learning rate");
-  flags.add("noise", o.noise, "denoising: standard deviation of the Gaussian noise on the input");
-  flags.add("sparsity", o.sparsity, "sparse: target mean activation p of each code unit");
-  flags.add("beta", o.beta, "sparse: weight of the KL(p || mean activation) penalty");
-  flags.add("seed", o.seed, "seed of every random draw (weights, order, noise)");
+  flags.add("model", o.model, "conv (1x28x28 -> 64x1x1 -> 1x28x28) or dense (784 -> 20 -> 784)", {"conv", "dense"});
+  flags.add("kind", o.kind, "plain, denoising or sparse", {"plain", "denoising", "sparse"});
+  flags.add("loss", o.loss, "reconstruction loss per pixel: mse or bce", {"mse", "bce"});
+  flags.add("epochs", o.epochs, "passes over the 60,000 training images", examples::between(1, examples::max_epochs));
+  flags.add("batch", o.batch, "images per batch", examples::between<ts::index>(1, 60000));
+  flags.add("lr", o.lr, "Adam learning rate", examples::above(0.0, 1.0));
+  flags.add("noise", o.noise, "denoising: standard deviation of the Gaussian noise on the input",
+            examples::between(0.0, 10.0));
+  flags.add("sparsity", o.sparsity, "sparse: target mean activation p of each code unit",
+            examples::strictly_between(0.0, 1.0));
+  flags.add("beta", o.beta, "sparse: weight of the KL(p || mean activation) penalty", examples::between(0.0, 1e6));
+  flags.add("seed", o.seed, "seed of every random draw (weights, order, noise)", examples::any_integer<std::uint64_t>());
   flags.add("out", o.out, "output folder");
   flags.add("data", o.data, "folder of the Fashion-MNIST IDX files");
-  flags.parse(argc, argv);
-  if (o.model != "conv" && o.model != "dense")
-    return std::cerr << "autoencoder: --model is conv or dense\n", 2;
-  if (o.kind != "plain" && o.kind != "denoising" && o.kind != "sparse")
-    return std::cerr << "autoencoder: --kind is plain, denoising or sparse\n", 2;
-  if (o.loss != "mse" && o.loss != "bce")
-    return std::cerr << "autoencoder: --loss is mse or bce\n", 2;
-  if (o.epochs < 1 || o.batch < 1)
-    return std::cerr << "autoencoder: --epochs and --batch must be positive\n", 2;
-  if (o.sparsity <= 0 || o.sparsity >= 1)
-    return std::cerr << "autoencoder: --sparsity is in (0, 1)\n", 2;
-
-  if (o.model == "conv") return run<ts::models::ConvAutoencoder<>, Image>(o);
-  return run<ts::models::DenseAutoencoder<>, ts::Shape<784>>(o);
+  flags.parse(argc, argv);  // --model, --kind, --loss and the numbers are checked there
+  return examples::guarded_main("autoencoder", [&] {
+    if (o.model == "conv")
+      run<ts::models::ConvAutoencoder<>, Image>(o);
+    else
+      run<ts::models::DenseAutoencoder<>, ts::Shape<784>>(o);
+  });
 }

@@ -11,7 +11,7 @@
 
 #include <tessera/models/cgan.hpp>
 #include <tessera/models/cgan002.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
@@ -85,10 +85,10 @@ int main(int argc, char** argv) {
   Settings s;
   examples::Flags flags("cgan", "Trains a seed conditional GAN (004 or 002) on Fashion-MNIST; writes grids of "
                                 "one class per row, a loss curve and a checkpoint to the output folder.");
-  flags.add("form", s.form, "004 (plain Linear blocks) or 002 (Linear + BatchNorm1d blocks)");
-  flags.add("epochs", s.epochs, "passes over the 60,000 training images");
-  flags.add("batch", s.batch, "images per batch");
-  flags.add("seed", s.seed, "seed of every random draw (weights, noise, labels, batch order)");
+  flags.add("form", s.form, "004 (plain Linear blocks) or 002 (Linear + BatchNorm1d blocks)", {"004", "002"});
+  flags.add("epochs", s.epochs, "passes over the 60,000 training images, in all (a resumed run's included)", examples::between(1, examples::max_epochs));
+  flags.add("batch", s.batch, "images per batch", examples::between<ts::index>(1, 60000));
+  flags.add("seed", s.seed, "seed of every random draw (weights, noise, labels, batch order)", examples::any_integer<std::uint64_t>());
   flags.add("out", s.out, "output folder");
   flags.add("data", s.data, "folder of the Fashion-MNIST IDX files");
   flags.add("resume", s.resume, "checkpoint folder of an earlier run (<out>/checkpoint) to continue from");

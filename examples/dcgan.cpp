@@ -13,7 +13,7 @@
 
 #include <tessera/models/dcgan.hpp>
 #include <tessera/models/dcgan_upsample.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 #include <tessera/train/init.hpp>
 
 #include "common/flags.hpp"
@@ -71,11 +71,11 @@ int main(int argc, char** argv) {
   examples::Flags flags("dcgan", "Trains a seed DCGAN (004: transposed convolutions, 003: upsampling) on "
                                  "Fashion-MNIST resized to 64x64; writes sample grids, a loss curve and a "
                                  "checkpoint to the output folder.");
-  flags.add("form", s.form, "004 (transposed convolutions) or 003 (upsampling)");
-  flags.add("epochs", s.epochs, "passes over the 60,000 training images");
-  flags.add("batch", s.batch, "images per batch");
-  flags.add("lr", s.lr, "Adam learning rate (0: 2e-4 for 004, 1e-3 for 003)");
-  flags.add("seed", s.seed, "seed of every random draw (weights, noise, batch order)");
+  flags.add("form", s.form, "004 (transposed convolutions) or 003 (upsampling)", {"004", "003"});
+  flags.add("epochs", s.epochs, "passes over the 60,000 training images, in all (a resumed run's included)", examples::between(1, examples::max_epochs));
+  flags.add("batch", s.batch, "images per batch", examples::between<ts::index>(1, 60000));
+  flags.add("lr", s.lr, "Adam learning rate (0: 2e-4 for 004, 1e-3 for 003)", examples::between(0.0, 1.0));
+  flags.add("seed", s.seed, "seed of every random draw (weights, noise, batch order)", examples::any_integer<std::uint64_t>());
   flags.add("out", s.out, "output folder");
   flags.add("data", s.data, "folder of the Fashion-MNIST IDX files");
   flags.add("resume", s.resume, "checkpoint folder of an earlier run (<out>/checkpoint) to continue from");

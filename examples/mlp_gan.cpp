@@ -8,7 +8,7 @@
 #include <string>
 
 #include <tessera/models/mlp_gan.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
   Settings s;
   examples::Flags flags("mlp_gan", "Trains the seed-004 MLP GAN on Fashion-MNIST; writes sample grids, a loss "
                                    "curve and a checkpoint to the output folder.");
-  flags.add("epochs", s.epochs, "passes over the 60,000 training images");
-  flags.add("batch", s.batch, "images per batch");
-  flags.add("seed", s.seed, "seed of every random draw (weights, noise, batch order)");
+  flags.add("epochs", s.epochs, "passes over the 60,000 training images, in all (a resumed run's included)", examples::between(1, examples::max_epochs));
+  flags.add("batch", s.batch, "images per batch", examples::between<ts::index>(1, 60000));
+  flags.add("seed", s.seed, "seed of every random draw (weights, noise, batch order)", examples::any_integer<std::uint64_t>());
   flags.add("out", s.out, "output folder");
   flags.add("data", s.data, "folder of the Fashion-MNIST IDX files");
   flags.add("resume", s.resume, "checkpoint folder of an earlier run (<out>/checkpoint) to continue from");

@@ -30,7 +30,7 @@
 #include <string>
 #include <tessera/io/png.hpp>
 #include <tessera/models/unet.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 #include <tessera/train/metrics.hpp>
 #include <vector>
 
@@ -96,18 +96,20 @@ int main(int argc, char** argv) {
       "Trains a narrow valid-convolution U-Net to segment synthetic cells (1x140x140 canvases, "
       "2x52x52 output); reports the held-out Dice coefficient each epoch and writes "
       "segmentation.png.");
-  flags.add("epochs", epochs, "epochs, each of --canvases fresh training canvases");
-  flags.add("batch", batch, "canvases per batch");
-  flags.add("canvases", canvases, "training canvases per epoch (drawn anew each epoch)");
-  flags.add("test-canvases", test_canvases, "held-out canvases for the Dice score");
-  flags.add("lr", lr, "Adam learning rate");
-  flags.add("noise", blobs.noise, "standard deviation of the Gaussian pixel noise");
-  flags.add("seed", seed, "seed of every random draw (weights, canvases)");
+  flags.add("epochs", epochs, "epochs, each of --canvases fresh training canvases", examples::between(1, examples::max_epochs));
+  flags.add("batch", batch, "canvases per batch (at most --canvases)", examples::between<ts::index>(1, 4096));
+  flags.add("canvases", canvases, "training canvases per epoch (drawn anew each epoch)",
+            examples::between<ts::index>(1, 1000000));
+  flags.add("test-canvases", test_canvases, "held-out canvases for the Dice score",
+            examples::between<ts::index>(8, 100000));
+  flags.add("lr", lr, "Adam learning rate", examples::above(0.0, 1.0));
+  flags.add("noise", blobs.noise, "standard deviation of the Gaussian pixel noise", examples::between(0.0, 10.0));
+  flags.add("seed", seed, "seed of every random draw (weights, canvases)", examples::any_integer<std::uint64_t>());
   flags.add("out", out, "output folder");
   flags.parse(argc, argv);
-  if (epochs < 1 || batch < 1 || canvases < batch || test_canvases < 8)
-    return std::cerr << "unet_segmentation: need --epochs, --batch >= 1, --canvases >= --batch, "
-                        "--test-canvases >= 8\n",
+  if (canvases < batch)
+    return std::cerr << "unet_segmentation: --batch: " << batch << " is more than --canvases " << canvases
+                     << "; a batch is at most one epoch's canvases\n",
            2;
 
   ts::Model<SegNet, Canvas> net(seed);

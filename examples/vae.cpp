@@ -15,7 +15,7 @@
 #include <iostream>
 #include <string>
 #include <tessera/models/vae.hpp>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 
 #include "common/flags.hpp"
 #include "common/image_data.hpp"
@@ -32,15 +32,13 @@ int main(int argc, char** argv) {
       "vae",
       "Trains seed 001's VAE on Fashion-MNIST, reports the test ELBO terms and writes "
       "reconstructions.png, samples.png and interpolation.png.");
-  flags.add("epochs", epochs, "passes over the 60,000 training images");
-  flags.add("batch", batch, "images per batch");
-  flags.add("lr", lr, "Adam learning rate");
-  flags.add("seed", seed, "seed of every random draw (weights, order, eps)");
+  flags.add("epochs", epochs, "passes over the 60,000 training images", examples::between(1, examples::max_epochs));
+  flags.add("batch", batch, "images per batch", examples::between<ts::index>(1, 60000));
+  flags.add("lr", lr, "Adam learning rate", examples::above(0.0, 1.0));
+  flags.add("seed", seed, "seed of every random draw (weights, order, eps)", examples::any_integer<std::uint64_t>());
   flags.add("out", out, "output folder");
   flags.add("data", data, "folder of the Fashion-MNIST IDX files");
   flags.parse(argc, argv);
-  if (epochs < 1 || batch < 1)
-    return std::cerr << "vae: --epochs and --batch must be positive\n", 2;
 
   constexpr int latent = 20;
   using Pixels = ts::Shape<784>;
@@ -52,6 +50,11 @@ int main(int argc, char** argv) {
 
   const auto train_set = examples::load_fashion_mnist_unit(ts::data::Split::train, data);
   const auto test_set = examples::load_fashion_mnist_unit(ts::data::Split::test, data);
+  try {
+    examples::batch_within(batch, train_set.size(), data);
+  } catch (const examples::UsageError& e) {
+    return std::cerr << "vae: " << e.what() << "\n", 2;
+  }
   ts::data::BatchSampler sampler(train_set.size(), batch, /*drop_last=*/true);
   ts::Tensor<Image> images(batch);
   ts::Tensor<Pixels> grad_recon(batch);

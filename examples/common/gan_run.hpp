@@ -4,16 +4,21 @@
 // The step itself (what D and G see, which labels) is each example's own.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <tessera/tessera.hpp>
+#include <tessera/io/checkpoint.hpp>
+#include <tessera/tools.hpp>
+
+#include "flags.hpp"
 
 namespace examples {
 
@@ -62,7 +67,7 @@ class GanRun {
         rng_(seed + 2),
         out_(std::move(out)),
         data_(ts::data::load_fashion_mnist(ts::data::Split::train, data_dir)),
-        sampler_(data_.size(), batch, /*drop_last=*/true),
+        sampler_(data_.size(), batch_within(batch, data_.size(), data_dir.string()), /*drop_last=*/true),
         images_(batch),
         labels_(std::size_t(batch)) {
     std::filesystem::create_directories(out_);
@@ -81,29 +86,45 @@ class GanRun {
   // The labels of the batch the step is working on.
   std::span<const std::int64_t> labels() const { return {labels_.data(), std::size_t(current_batch_)}; }
 
-  // Loads models, optimizers, the epoch count and the loss history from a checkpoint folder.
+  // Loads models, optimizers, the epoch count and the loss history from a checkpoint folder that
+  // end_of_epoch wrote (or its ".previous", left by a save killed between its two renames). The
+  // whole folder is verified first: a file missing, truncated or from another save, a damaged
+  // manifest or progress file is a CheckpointError naming the folder and the file, and nothing is
+  // loaded.
   void resume(const std::filesystem::path& dir) {
-    g.load(dir / "g.safetensors");
-    d.load(dir / "d.safetensors");
-    g_optimizer.load(dir / "g_optimizer.safetensors");
-    d_optimizer.load(dir / "d_optimizer.safetensors");
-    std::ifstream in(dir / "progress.txt");
-    std::string word;
-    if (!(in >> word >> epoch_) || word != "epochs")
-      throw std::runtime_error((dir / "progress.txt").string() + ": not a checkpoint progress file");
-    float dl, gl;
-    while (in >> dl >> gl) history_.push_back({dl, gl});
-    std::cout << "resumed from " << dir << " after epoch " << epoch_ << "\n";
+    const ts::io::Checkpoint saved = ts::io::Checkpoint::open(dir);
+    if (saved.recovered())
+      std::cout << "note: " << dir.string() << " is missing; using " << saved.folder().string()
+                << ", the checkpoint that an interrupted save had set aside\n";
+    const Progress progress = read_progress(saved);
+    g.load(saved.file("g.safetensors"));
+    d.load(saved.file("d.safetensors"));
+    g_optimizer.load(saved.file("g_optimizer.safetensors"));
+    d_optimizer.load(saved.file("d_optimizer.safetensors"));
+    epoch_ = progress.epochs;
+    history_ = progress.history;
+    resumed_from_ = saved.folder();
+    std::cout << "resumed from " << saved.folder().string() << " after epoch " << epoch_ << "\n";
   }
 
-  // Runs epochs (after those already done), calling step(images) on each batch; step returns the
-  // batch's Losses (labels() has the batch's labels). sample() returns the images for the grid at
-  // the end of each epoch (a Tensor of Shape<C, H, W>, values in [-1, 1]); its rows hold `row`.
+  // Trains until `epochs` epochs are done in all (those of a resumed checkpoint count), calling
+  // step(images) on each batch; step returns the batch's Losses (labels() has the batch's labels).
+  // sample() returns the images for the grid at the end of each epoch (a Tensor of Shape<C, H, W>,
+  // values in [-1, 1]); its rows hold `row`. A checkpoint already past `epochs` is a UsageError.
   template <class Step, class Sample>
   void train(int epochs, Step step, Sample sample, int row = 8) {
+    if (epoch_ > epochs)
+      throw UsageError("--epochs " + std::to_string(epochs) + " is less than the " + std::to_string(epoch_) +
+                       " epochs already done by the checkpoint " + resumed_from_.string() +
+                       " (--epochs counts all epochs, those resumed included)");
+    if (epoch_ == epochs) {
+      std::cout << "the checkpoint has all " << epochs << " epochs already; nothing to train\n";
+      return;
+    }
+    const int first = epoch_;
     const ts::index per_epoch = sampler_.batches();
-    ts::ProgressBar progress(std::cout, per_epoch * epochs);
-    for (int e = 0; e < epochs; ++e, ++epoch_) {
+    ts::ProgressBar progress(std::cout, per_epoch * (epochs - first));
+    for (int e = 0; epoch_ < epochs; ++e, ++epoch_) {
       // Each epoch's draws (order, noise) from its own seed: a resumed run repeats them exactly.
       rng_.seed(seed_ + 2 + 1000003 * std::uint64_t(epoch_ + 1));
       sampler_.shuffle(rng_);
@@ -144,15 +165,76 @@ class GanRun {
     ts::io::save_loss_plot(out_ / "losses.png", {{"D loss", d_losses}, {"G loss", g_losses}},
                            {.title = "GAN losses", .x_label = "iteration", .y_label = "BCE loss", .smoothing = 50});
 
-    const auto dir = out_ / "checkpoint";
-    std::filesystem::create_directories(dir);
-    g.save(dir / "g.safetensors");
-    d.save(dir / "d.safetensors");
-    g_optimizer.save(dir / "g_optimizer.safetensors");
-    d_optimizer.save(dir / "d_optimizer.safetensors");
-    std::ofstream progress(dir / "progress.txt");
-    progress << "epochs " << epoch_ + 1 << "\n";
+    // The checkpoint as a whole or not at all (tessera/io/checkpoint.hpp): a kill at any point
+    // leaves the previous epoch's checkpoint, never G of one epoch with D of another.
+    ts::io::CheckpointWriter save(out_ / "checkpoint");
+    g.save(save.file("g.safetensors"));
+    d.save(save.file("d.safetensors"));
+    g_optimizer.save(save.file("g_optimizer.safetensors"));
+    d_optimizer.save(save.file("d_optimizer.safetensors"));
+    std::ostringstream progress;
+    progress.precision(9);  // floats read back exactly
+    progress << "epochs " << epoch_ + 1 << "\niterations " << history_.size() << "\n";
     for (const auto& l : history_) progress << l.d << " " << l.g << "\n";
+    save.write_text("progress.txt", progress.str());
+    save.set("content", "gan-run");
+    save.set("epochs", std::to_string(epoch_ + 1));
+    save.set("iterations", std::to_string(history_.size()));
+    save.set("batch", std::to_string(sampler_.batch_size()));
+    save.commit();
+  }
+
+  struct Progress {
+    int epochs = 0;
+    std::vector<Losses> history;
+  };
+
+  // progress.txt of a verified checkpoint: "epochs <n>", "iterations <k>", then k lines of
+  // "<loss_D> <loss_G>", agreeing with the manifest; each epoch had at least one batch and at most
+  // the data set's images.
+  Progress read_progress(const ts::io::Checkpoint& saved) const {
+    const auto path = saved.file("progress.txt");
+    auto fail = [&](const std::string& problem) { throw ts::io::CheckpointError(path, problem); };
+    if (saved.values().count("content") && saved.value("content") != "gan-run")
+      fail("the checkpoint holds '" + saved.value("content") + "', not a GAN run");
+    std::ifstream in(path);
+    std::string line;
+    auto header = [&](const char* key, std::int64_t max) {
+      std::string word, rest;
+      std::int64_t value = 0;
+      if (!std::getline(in, line)) fail(std::string("no '") + key + " <n>' line: not a GAN checkpoint's progress file");
+      std::istringstream words(line);
+      if (!(words >> word >> value) || word != key || (words >> rest))
+        fail("'" + line + "' is not '" + key + " <n>': not a GAN checkpoint's progress file");
+      if (value < 1 || value > max)
+        fail(std::string(key) + " " + std::to_string(value) + " is out of range (1 to " + std::to_string(max) + ")");
+      if (saved.value(key) != std::to_string(value))
+        fail(std::string(key) + " " + std::to_string(value) + ", but the manifest says " + saved.value(key));
+      return value;
+    };
+    Progress p;
+    p.epochs = int(header("epochs", max_epochs));
+    const std::int64_t iterations = header("iterations", std::int64_t(max_epochs) * data_.size());
+    if (iterations < p.epochs || iterations > std::int64_t(p.epochs) * data_.size())
+      fail("iterations " + std::to_string(iterations) + " does not fit " + std::to_string(p.epochs) +
+           " epochs of 1 to " + std::to_string(data_.size()) + " batches");
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string d, g, rest;
+      if (!(words >> d >> g) || (words >> rest)) fail("line " + std::to_string(p.history.size() + 3) + " is not two losses");
+      const auto dl = parse_loss(d), gl = parse_loss(g);
+      if (!dl || !gl) fail("line " + std::to_string(p.history.size() + 3) + ": '" + line + "' is not two losses");
+      p.history.push_back({*dl, *gl});
+    }
+    if (std::int64_t(p.history.size()) != iterations)
+      fail("has " + std::to_string(p.history.size()) + " losses, but iterations says " + std::to_string(iterations));
+    return p;
+  }
+  static std::optional<float> parse_loss(const std::string& text) {
+    float v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+    return v;  // NaN and inf are kept: a run that diverged is still a run
   }
 
   std::uint64_t seed_;
@@ -165,6 +247,7 @@ class GanRun {
   ts::index current_batch_ = 0;
   std::vector<Losses> history_;
   int epoch_ = 0;
+  std::filesystem::path resumed_from_;
 };
 
 }  // namespace examples

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-#include <tessera/tessera.hpp>
+#include <tessera/tools.hpp>
 
 namespace examples {
 

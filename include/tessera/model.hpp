@@ -4,8 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <iomanip>
-#include <sstream>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -14,18 +13,13 @@
 
 #include "tessera/core/module.hpp"
 #include "tessera/core/tensor.hpp"
+#include "tessera/core/summary.hpp"
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/io/weights.hpp"
 
 namespace tessera {
 
 namespace detail {
-inline std::string join_name(const std::string& prefix, std::string_view segment) {
-  if (segment.empty()) return prefix;
-  if (prefix.empty()) return std::string(segment);
-  return prefix + "." + std::string(segment);
-}
-
 // Gives each parameter and buffer its place in the model's blocks, in forward order.
 template <class T>
 struct Layout {
@@ -77,34 +71,12 @@ struct Layout {
   }
 };
 
-// Collects torchinfo-like rows: one per module, depth-first.
-struct SummaryRows {
-  struct Row {
-    std::string path, type, output;
-    std::size_t depth, parameters;
-  };
-  std::vector<Row> rows;
-  std::string prefix;
-  std::size_t depth = 0;
-  index batch = 1;
+// The batch of the first of several views (forward's inputs, backward's gradients).
+template <class First, class... Rest>
+index first_batch(const First& first, const Rest&...) {
+  return index(first.batch());
+}
 
-  template <class T>
-  void parameter(std::string_view, Param<T>&, Dims, Init) {}
-  template <class T>
-  void buffer(std::string_view, T*&, Dims, Init) {}
-  void counter(std::string_view, std::int64_t&) {}
-  template <class M>
-  void child(std::string_view segment, M& m) {
-    const std::string saved = prefix;
-    prefix = join_name(prefix, segment);
-    rows.push_back({prefix, M::describe(), M::output_shape::to_string_with_batch(batch), depth,
-                    M::parameter_count});
-    ++depth;
-    m.visit(*this);
-    --depth;
-    prefix = saved;
-  }
-};
 }  // namespace detail
 
 template <class Spec, AnyShape In, class Dev = Cpu, class T = float>
@@ -141,7 +113,7 @@ class Model {
     detail::Layout<T> layout{values_.data(), grads_.data(), buffers_.data(), entries_,
                              std::string(segment_of<Spec>::name),
                              detail::Layout<T>::template layer_type<module_type>()};
-    module_.visit(layout);
+    module_->visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
         layout.next_buffer != buffers_.data() + buffers_.size())
       throw std::logic_error("tessera: a layer's parameter_count disagrees with what it visits");
@@ -149,8 +121,13 @@ class Model {
   }
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
-  Model(Model&&) = default;
-  Model& operator=(Model&&) = default;
+  // A model can be moved (returned from a function, kept in a vector) because nothing points into
+  // the Model object itself: the tensor table points into the three blocks and into the module
+  // (BatchNorm's num_batches_tracked), and the module points into the blocks; a moved vector keeps
+  // its heap block and the module lives on the heap. A moved-from model may only be assigned to
+  // or destroyed; anything else throws std::logic_error.
+  Model(Model&&) noexcept = default;
+  Model& operator=(Model&&) noexcept = default;
 
   // PyTorch's default initialisation of every parameter and buffer, from the model's generator.
   void reset_parameters() {
@@ -172,6 +149,7 @@ class Model {
   // Sizes the arena for batches up to n now, so that no later forward or backward of that size
   // allocates.
   void reserve(index n) {
+    live("reserve");
     if (n <= arena_batch_) return;
     arena_.assign(std::size_t(n) * per_sample, T(0));
     arena_batch_ = n;
@@ -183,7 +161,7 @@ class Model {
   template <class... X>
   auto forward(const X&... xs) {
     const T* x = pack_inputs(xs...);
-    const index n = (index(xs.batch()), ...);
+    const index n = detail::first_batch(xs...);
     run(x, n);
     return unpack_outputs(n);
   }
@@ -234,7 +212,8 @@ class Model {
   // result is valid until the next predict.
   template <class... X>
   auto predict(const X&... xs) {
-    const index n = (index(xs.batch()), ...);
+    live("predict");
+    const index n = detail::first_batch(xs...);
     if (n <= 0) throw std::invalid_argument("tessera::Model::predict: the batch is empty");
     constexpr std::size_t per = In::size + Output::size + inference_size_of<module_type>() + module_type::scratch_size;
     if (std::size_t(n) * per > inference_arena_.size()) inference_arena_.assign(std::size_t(n) * per, T(0));
@@ -256,7 +235,7 @@ class Model {
     }
     Context<T> cx{scratch, training_, &rng_};
     cx.keep = false;
-    module_.forward(x, out, n, keep, cx);
+    module_->forward(x, out, n, keep, cx);
     return outputs_at(out, n);
   }
 
@@ -265,54 +244,47 @@ class Model {
   bool is_training() const { return training_; }
   Generator& generator() { return rng_; }
 
-  module_type& module() { return module_; }
+  module_type& module() {
+    live("module");
+    return *module_;
+  }
   // Every parameter, buffer and counter, in forward order, under its PyTorch state_dict name.
   const std::vector<TensorEntry<T>>& tensors() const { return entries_; }
   std::span<T> parameter_values() { return values_; }
   // Weights in safetensors with PyTorch state_dict names: a PyTorch model of the same nesting
   // reads this file with safetensors.torch.load_file, and its saved file loads here.
-  void save(const std::filesystem::path& path) const { save_weights(entries_, path); }
+  void save(const std::string& path) const {
+    live("save");
+    save_weights(entries_, path);
+  }
   // All or nothing: the file is checked against every tensor before any value changes.
-  void load(const std::filesystem::path& path) { load_weights(entries_, path); }
+  void load(const std::string& path) {
+    live("load");
+    load_weights(entries_, path);
+  }
   std::span<T> parameter_grads() { return grads_; }
 
   // A table like torchinfo's: path, type, output shape, parameters; then the totals.
   std::string summary(index batch = 1) const {
+    live("summary");
     detail::SummaryRows rows;
     rows.batch = batch;
-    rows.child(segment_of<Spec>::name, const_cast<module_type&>(module_));
-    std::size_t width = 40;
-    for (auto& r : rows.rows) width = std::max(width, 2 * r.depth + r.path.size() + r.type.size() + 4);
-    std::ostringstream out;
-    const std::string rule(width + 40, '=');
-    out << rule << "\n"
-        << std::left << std::setw(int(width)) << "Layer (path: type)" << std::setw(26) << "Output Shape"
-        << std::right << std::setw(14) << "Param #" << "\n"
-        << rule << "\n";
-    for (auto& r : rows.rows) {
-      std::string label = std::string(2 * r.depth, ' ') + (r.path.empty() ? "" : r.path + ": ") + r.type;
-      out << std::left << std::setw(int(width)) << label << std::setw(26) << r.output << std::right
-          << std::setw(14) << with_commas(r.parameters) << "\n";
-    }
-    out << rule << "\n"
-        << "Total params: " << with_commas(parameter_count) << "\n"
-        << "Buffers (running statistics): " << with_commas(buffer_count) << "\n"
-        << "Forward GFLOPs (batch " << batch << "): " << std::fixed << std::setprecision(3)
-        << flops_per_sample * double(batch) / 1e9 << "\n"
-        << "Parameter memory (MB): " << std::setprecision(2)
-        << double(parameter_count * sizeof(T)) / 1e6 << "\n"
-        << "Activation arena (MB, batch " << batch
-        << "): " << double(activation_bytes_per_sample) * double(batch) / 1e6 << "\n"
-        << rule << "\n";
-    return out.str();
+    rows.child(segment_of<Spec>::name, *module_);
+    return detail::summary_table(rows.rows, {.parameters = parameter_count,
+                                             .buffers = buffer_count,
+                                             .batch = batch,
+                                             .gflops = flops_per_sample * double(batch) / 1e9,
+                                             .parameter_mb = double(parameter_count * sizeof(T)) / 1e6,
+                                             .arena_mb = double(activation_bytes_per_sample) * double(batch) / 1e6});
   }
 
  private:
-  static std::string with_commas(std::size_t v) {
-    std::string s = std::to_string(v);
-    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
-    return s;
+  void live(const char* what) const {
+    if (!module_)
+      throw std::logic_error(std::string("tessera::Model::") + what +
+                             ": the model was moved from (assign a model to it first)");
   }
+
 
   // Arena layout, each region n samples long:
   // [inputs][output][kept][scratch][output gradient][input gradient][gradients between layers].
@@ -333,13 +305,14 @@ class Model {
     if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
     reserve(n);
     Context<T> cx{scratch_data(n), training_, &rng_};
-    module_.forward(x, output_data(n), n, kept_data(n), cx);
+    module_->forward(x, output_data(n), n, kept_data(n), cx);
     last_input_ = x;
     last_batch_ = n;
   }
 
   template <class... G>
   void run_backward(bool want_input, const G&... dys) {
+    live("backward");
     const index n = last_batch_;
     if (n == 0) throw std::logic_error("tessera::Model::backward: call forward first");
     if constexpr (SingleShape<Output>) {
@@ -349,7 +322,7 @@ class Model {
     }
     if (((index(dys.batch()) != n) || ...))
       throw std::invalid_argument("tessera::Model::backward: the gradient's batch (" +
-                                  std::to_string((index(dys.batch()), ...)) +
+                                  std::to_string(detail::first_batch(dys...)) +
                                   ") differs from the forward's (" + std::to_string(n) + ")");
     // One output's gradient is read where it lies; several are gathered into one pack.
     const T* dy = nullptr;
@@ -364,8 +337,8 @@ class Model {
     bool trainable = false;
     for (auto& e : entries_) trainable |= e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad;
     Context<T> cx{scratch_data(n), training_, &rng_, gradients_data(n), trainable};
-    module_.backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
-                     kept_data(n), cx);
+    module_->backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
+                      kept_data(n), cx);
   }
   template <std::size_t I>
   void copy_output_grad(View<part_at<I, Output>, const T> dy, index n) {
@@ -379,7 +352,7 @@ class Model {
       return (View<In, const T>(xs), ...).data();
     } else {
       static_assert(sizeof...(X) == In::count, "tessera: give forward one view per model input");
-      const index n = (index(xs.batch()), ...);
+      const index n = detail::first_batch(xs...);
       if (((xs.batch() != n) || ...))
         throw std::invalid_argument("tessera::Model::forward: the inputs have different batch sizes");
       reserve(n);
@@ -408,7 +381,8 @@ class Model {
     }
   }
 
-  module_type module_;
+  // On the heap, so that the pointers into it (the counters in entries_) survive a move.
+  std::unique_ptr<module_type> module_ = std::make_unique<module_type>();
   std::vector<T> values_, grads_, buffers_;
   std::vector<TensorEntry<T>> entries_;
   std::vector<T> arena_;

@@ -1,4 +1,6 @@
-// Everything tessera offers, in one include.
+// The library in one include: shapes, layers, compositions, Model, losses, optimizers, initialisers
+// and weights files. It needs only Eigen (oneDNN, OpenBLAS and OpenMP when the build has them).
+// Data loading, images, plots and progress display are in tessera/tools.hpp (target tessera::tools).
 #pragma once
 
 #include "tessera/core/device.hpp"
@@ -47,17 +49,11 @@
 #include "tessera/layers/zero_pad2d.hpp"
 
 #include "tessera/model.hpp"
-#include "tessera/data/fashion_mnist.hpp"
-#include "tessera/data/sampler.hpp"
-#include "tessera/io/idx.hpp"
-#include "tessera/io/plot.hpp"
-#include "tessera/io/png.hpp"
 #include "tessera/io/safetensors.hpp"
 #include "tessera/io/weights.hpp"
 #include "tessera/train/adam.hpp"
 #include "tessera/train/init.hpp"
 #include "tessera/train/loss.hpp"
 #include "tessera/train/metrics.hpp"
-#include "tessera/train/progress.hpp"
 #include "tessera/train/rmsprop.hpp"
 #include "tessera/train/sgd.hpp"

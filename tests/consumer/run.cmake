@@ -1,6 +1,7 @@
 # Builds and runs tests/consumer against this tessera build (cmake -P), in one of two modes:
 #   install_find_package  cmake --install TESSERA_BINARY_DIR into WORK_DIR/prefix, then find_package
 #   add_subdirectory      the consumer adds TESSERA_SOURCE_DIR as a subdirectory
+#   eigen_only            the same without oneDNN, OpenBLAS and OpenMP (the pure-Eigen path)
 # Same generator and compiler as the parent build; WORK_DIR is wiped first.
 cmake_minimum_required(VERSION 3.25)
 
@@ -43,6 +44,12 @@ if(MODE STREQUAL "install_find_package")
   endif()
 elseif(MODE STREQUAL "add_subdirectory")
   run("configure" ${configure} -DTESSERA_SOURCE_DIR=${TESSERA_SOURCE_DIR})
+elseif(MODE STREQUAL "eigen_only")
+  run("configure" ${configure} -DTESSERA_SOURCE_DIR=${TESSERA_SOURCE_DIR} -DTESSERA_EIGEN_ONLY=ON)
+  string(FIND "${out}" "BLAS=OFF oneDNN=OFF OpenMP=OFF" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the Eigen-only consumer still found optional libraries:\n${out}")
+  endif()
 else()
   message(FATAL_ERROR "run.cmake: unknown MODE '${MODE}'")
 endif()

@@ -16,6 +16,10 @@
 
 #include "tessera/io/safetensors.hpp"
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
+
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -123,6 +127,25 @@ void write_crafted(const fs::path& path, const std::string& header, std::size_t 
   write_file(path, bytes);
 }
 
+// The process's peak resident memory so far, in MB; 0 where getrusage does not report it.
+double peak_rss_mb() {
+#if defined(__linux__)
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024;  // kilobytes on Linux
+#else
+  return 0;
+#endif
+}
+
+// `count` zeros as a JSON array: "[0,0,...,0]", two bytes each.
+std::string zeros_array(std::size_t count) {
+  std::string out = "[";
+  out.reserve(2 * count + 1);
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "0" : ",0";
+  return out + "]";
+}
+
 }  // namespace
 
 TEST_CASE("safetensors round trip keeps dtypes, shapes, bytes and metadata", "[io][safetensors]") {
@@ -194,12 +217,17 @@ TEST_CASE("safetensors byte layout follows the spec", "[io][safetensors]") {
   CHECK(length == header_length);
   CHECK((8 + length) % 8 == 0);
   CHECK(bytes.size() == 8 + length + 16);
-  const auto root = tessera::io::detail::parse_json(std::string_view(bytes).substr(8, length));
-  REQUIRE(root.kind == tessera::io::detail::JsonValue::Kind::Object);
-  REQUIRE(root.members.size() == 3);
-  CHECK(root.members[0].key == "__metadata__");
-  CHECK(root.members[1].key == "b");
-  CHECK(root.members[2].key == "a");
+  tessera::io::detail::JsonReader reader(std::string_view(bytes).substr(8, length));
+  REQUIRE(reader.peek() == tessera::io::detail::JsonKind::Object);
+  reader.begin_object();
+  std::vector<std::string> keys;
+  std::string key;
+  while (reader.next_member(&key)) {
+    keys.push_back(key);
+    reader.skip_value();
+  }
+  reader.end_document();
+  CHECK(keys == std::vector<std::string>{"__metadata__", "b", "a"});
 }
 
 TEST_CASE("safetensors reads a file laid out from PyTorch tensors", "[io][safetensors]") {
@@ -531,5 +559,92 @@ TEST_CASE("safetensors writer reports failures with the path", "[io][safetensors
   REQUIRE_THROWS_WITH(write_safetensors(path, {short_data}),
                       StartsWith(path.string() + ": ") && Contains("needs 16 bytes"));
   REQUIRE_THROWS_WITH(write_safetensors(path, {good, good}), Contains("duplicate tensor name"));
+  // The reader refuses more than 64 dimensions, so the writer does too.
+  const TensorRecord rank65{"w", Dtype::F32, std::vector<std::int64_t>(65, 1), f32_bytes({1.0f})};
+  REQUIRE_THROWS_WITH(write_safetensors(path, {rank65}),
+                      StartsWith(path.string() + ": ") && Contains("65 dimensions (at most 64)"));
   CHECK_FALSE(fs::exists(path));
+}
+
+// ----- Headers made to exhaust the reader (found by fuzzing). -----
+
+// The peak grows by at most this much while a 10 MB header is read: the header itself, twice
+// under ASan, whose quarantine keeps freed memory. A reader that builds a JSON tree needs some
+// 800 MB for the header below.
+constexpr double rss_growth_limit_mb = 64;
+
+TEST_CASE("safetensors reader: a shape of millions of zeros is refused, in bounded memory",
+          "[io][safetensors][bad]") {
+  TempDir dir;
+  const fs::path path = dir / "long_shape.safetensors";
+  {
+    // 10 MB: five million dimensions of size 0, so a zero-byte tensor whose shape is all it has.
+    const std::string header =
+        R"({"a":{"dtype":"F32","data_offsets":[0,0],"shape":)" + zeros_array(5'000'000) + "}}";
+    write_crafted(path, header);
+  }
+  const double before = peak_rss_mb();
+  TESSERA_REQUIRE_READ_ERROR(path, Contains("tensor 'a'") && Contains("\"shape\" has more than 64 "
+                                                                      "dimensions"));
+  const double growth = peak_rss_mb() - before;
+  INFO("peak resident memory grew by " << growth << " MB reading a 10 MB header");
+  CHECK(growth < rss_growth_limit_mb);
+
+  // 64 dimensions is still a shape.
+  write_crafted(path,
+                R"({"a":{"dtype":"F32","data_offsets":[0,0],"shape":)" + zeros_array(64) + "}}");
+  CHECK(read_safetensors(path).tensors.at("a").shape == std::vector<std::int64_t>(64, 0));
+}
+
+TEST_CASE(
+    "safetensors reader: a huge array in a field the format does not define is skipped, "
+    "in bounded memory",
+    "[io][safetensors]") {
+  TempDir dir;
+  const fs::path path = dir / "long_extra.safetensors";
+  {
+    const std::string header = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":)" +
+                               zeros_array(5'000'000) + "}}";
+    write_crafted(path, header, 4);
+  }
+  const double before = peak_rss_mb();
+  const auto file = read_safetensors(path);
+  const double growth = peak_rss_mb() - before;
+  CHECK(file.tensors.at("a").shape == std::vector<std::int64_t>{1});
+  INFO("peak resident memory grew by " << growth << " MB reading a 10 MB header");
+  CHECK(growth < rss_growth_limit_mb);
+}
+
+TEST_CASE("safetensors reader: arrays nested 100k deep are refused without deep recursion",
+          "[io][safetensors][bad]") {
+  TempDir dir;
+  const fs::path path = dir / "deep.safetensors";
+  constexpr std::size_t depth = 100'000;
+  SECTION("closed, in a field the format does not define") {
+    write_crafted(path,
+                  R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":)" +
+                      std::string(depth, '[') + std::string(depth, ']') + "}}",
+                  4);
+  }
+  SECTION("as the shape") {
+    write_crafted(path,
+                  R"({"a":{"dtype":"F32","data_offsets":[0,4],"shape":)" + std::string(depth, '[') +
+                      std::string(depth, ']') + "}}",
+                  4);
+  }
+  SECTION("as the whole header") {
+    write_crafted(path, std::string(depth, '[') + std::string(depth, ']'));
+  }
+  TESSERA_REQUIRE_READ_ERROR(path, Contains("malformed JSON") && Contains("nested deeper than 64"));
+}
+
+TEST_CASE("safetensors reader: 64 levels of nesting are still JSON", "[io][safetensors]") {
+  TempDir dir;
+  const fs::path path = dir / "nested.safetensors";
+  // The root object and the entry are two levels; 62 more arrays make 64.
+  write_crafted(path,
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":)" +
+                    std::string(62, '[') + std::string(62, ']') + "}}",
+                4);
+  CHECK(read_safetensors(path).tensors.size() == 1);
 }

@@ -10,7 +10,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -323,6 +326,147 @@ TEST_CASE(
     adam.step();
     CHECK_THROWS_WITH(adam.load(path), Catch::Contains("'state.1.exp_avg'"));
     CHECK(adam.step_count(0) == 1);
+  }
+  std::filesystem::remove(path);
+}
+
+namespace {
+// Rewrites tensor `name` of a saved state file through `edit`, keeping every other tensor and the
+// metadata: a state file damaged in exactly one field.
+void edit_state(const std::filesystem::path& path, const std::string& name,
+                const std::function<void(ts::io::TensorRecord&)>& edit) {
+  ts::io::SafetensorsFile file = ts::io::read_safetensors(path);
+  std::vector<ts::io::TensorRecord> records;
+  for (auto& [key, record] : file.tensors) {
+    if (key == name) edit(record);
+    records.push_back(std::move(record));
+  }
+  ts::io::write_safetensors(path, records, file.metadata);
+}
+void set_step(const std::filesystem::path& path, const std::string& name, std::int64_t step) {
+  edit_state(path, name,
+             [&](ts::io::TensorRecord& r) { std::memcpy(r.data.data(), &step, sizeof step); });
+}
+// Element j of a float (F32) buffer, or of a double one (F64) when F64 is set.
+template <class Stored = float>
+void set_element(const std::filesystem::path& path, const std::string& name, std::size_t j,
+                 double value) {
+  edit_state(path, name, [&](ts::io::TensorRecord& r) {
+    if constexpr (std::is_same_v<Stored, double>) {
+      r.dtype = ts::io::Dtype::F64;
+      std::vector<std::byte> wide(r.data.size() * 2);
+      for (std::size_t k = 0; k < r.data.size() / 4; ++k) {
+        float f;
+        std::memcpy(&f, r.data.data() + 4 * k, 4);
+        const double d = f;
+        std::memcpy(wide.data() + 8 * k, &d, 8);
+      }
+      r.data = std::move(wide);
+    }
+    const Stored v = Stored(value);
+    std::memcpy(r.data.data() + j * sizeof(Stored), &v, sizeof v);
+  });
+}
+}  // namespace
+
+// Found by fuzzing --resume: a state file with a step count of INT64_MAX overflowed on the next
+// step, -1 made Adam's bias correction 0 and every weight NaN, and a NaN buffer did the same.
+TEST_CASE("Loading state with a bad value throws OptimizerStateError naming the file and the field",
+          "[train][optimizer]") {
+  LooseParameters<float> p({{2, 3}, {2}}, {"0.weight", "0.bias"});
+  std::fill(p.grads[0].begin(), p.grads[0].end(), 0.5f);
+  std::fill(p.grads[1].begin(), p.grads[1].end(), -0.5f);
+  const auto path = temporary_file("bad_values");
+  const std::string file = path.string();
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  {
+    ts::Adam<float> adam(p.list());
+    adam.step();
+    adam.save(path);
+  }
+  // What must happen for each damaged file: an error that starts with the path and names the
+  // tensor, and an optimizer left as it was, whose next step keeps the weights finite.
+  auto refused = [&](ts::Optimizer<float>& optimizer, const std::string& tensor,
+                     const std::string& problem) {
+    const auto before = p.values;
+    const std::int64_t steps = optimizer.step_count(0);
+    CHECK_THROWS_AS(optimizer.load(path), ts::OptimizerStateError);
+    CHECK_THROWS_WITH(optimizer.load(path), Catch::StartsWith(file + ": ") &&
+                                                Catch::Contains("'" + tensor + "'") &&
+                                                Catch::Contains(problem));
+    CHECK(optimizer.step_count(0) == steps);
+    CHECK(p.values == before);
+    optimizer.step();
+    for (const auto& values : p.values)
+      for (const float v : values) CHECK(std::isfinite(v));
+  };
+
+  SECTION("Adam: a negative step count") {
+    set_step(path, "state.0.step", -1);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.0.step", "step count -1, outside [0, 2^53]");
+  }
+  SECTION("Adam: a step count that overflows on the next step") {
+    set_step(path, "state.1.step", std::numeric_limits<std::int64_t>::max());
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.1.step", "step count 9223372036854775807");
+  }
+  SECTION("Adam: one past 2^53; 2^53 itself loads") {
+    set_step(path, "state.0.step", (std::int64_t(1) << 53) + 1);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.0.step", "outside [0, 2^53]");
+    set_step(path, "state.0.step", std::int64_t(1) << 53);
+    adam.load(path);
+    CHECK(adam.step_count(0) == std::int64_t(1) << 53);
+    adam.step();
+    CHECK(adam.step_count(0) == (std::int64_t(1) << 53) + 1);
+    for (const float v : p.values[0]) CHECK(std::isfinite(v));
+  }
+  SECTION("Adam: NaN in exp_avg") {
+    set_element(path, "state.0.exp_avg", 4, nan);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.0.exp_avg", "nan at element 4, but exp_avg must be finite");
+  }
+  SECTION("Adam: infinity in exp_avg_sq") {
+    set_element(path, "state.1.exp_avg_sq", 1, inf);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.1.exp_avg_sq", "inf at element 1, but exp_avg_sq must be finite");
+  }
+  SECTION("Adam: a negative exp_avg_sq") {
+    set_element(path, "state.0.exp_avg_sq", 0, -0.25);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.0.exp_avg_sq",
+            "-0.25 at element 0, but exp_avg_sq is a running average "
+            "of squares and must be >= 0");
+  }
+  SECTION("Adam: an F64 value that overflows float") {
+    set_element<double>(path, "state.0.exp_avg", 2, 1e300);
+    ts::Adam<float> adam(p.list());
+    refused(adam, "state.0.exp_avg", "inf at element 2");
+  }
+  SECTION("SGD: NaN in momentum_buffer; a negative one is fine") {
+    ts::SGD<float>(p.list(), {.lr = 0.1, .momentum = 0.9}).save(path);
+    set_element(path, "state.1.momentum_buffer", 1, -0.5);
+    ts::SGD<float> sgd(p.list(), {.lr = 0.1, .momentum = 0.9});
+    sgd.load(path);
+    set_element(path, "state.1.momentum_buffer", 0, nan);
+    refused(sgd, "state.1.momentum_buffer", "nan at element 0");
+    set_step(path, "state.1.step", -5);
+    set_element(path, "state.1.momentum_buffer", 0, 0);
+    refused(sgd, "state.1.step", "step count -5");
+  }
+  SECTION("RMSprop: a negative square_avg; a negative grad_avg is fine") {
+    const ts::RMSpropOptions centered{.lr = 0.01, .momentum = 0.5, .centered = true};
+    ts::RMSprop<float>(p.list(), centered).save(path);
+    set_element(path, "state.0.grad_avg", 3, -1e-3);
+    ts::RMSprop<float> rmsprop(p.list(), centered);
+    rmsprop.load(path);
+    set_element(path, "state.0.square_avg", 5, -1e-3);
+    refused(rmsprop, "state.0.square_avg", "must be >= 0");
+    set_element(path, "state.0.square_avg", 5, 0);
+    set_element(path, "state.0.momentum_buffer", 5, -inf);
+    refused(rmsprop, "state.0.momentum_buffer", "-inf at element 5");
   }
   std::filesystem::remove(path);
 }

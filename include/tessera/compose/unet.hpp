@@ -64,16 +64,21 @@ template <std::size_t I, class Widths, template <int> class Block, class Down, t
 struct UNetStage;
 
 namespace detail {
-template <std::size_t I, class Widths, template <int> class Block, class Down, template <int> class Up,
-          class Merge, class Bottleneck>
-struct unet_inner {
+// What sits below level I: the next level, or the bottleneck below the last one. (Selected by a bool,
+// not by specialising on `Widths::count`, which clang rejects as a dependent non-type argument.)
+template <bool Bottom, std::size_t I, class Widths, template <int> class Block, class Down,
+          template <int> class Up, class Merge, class Bottleneck>
+struct unet_inner_of {
   using type = Inline<UNetStage<I, Widths, Block, Down, Up, Merge, Bottleneck>>;
 };
-template <class Widths, template <int> class Block, class Down, template <int> class Up, class Merge,
-          class Bottleneck>
-struct unet_inner<Widths::count, Widths, Block, Down, Up, Merge, Bottleneck> {
+template <std::size_t I, class Widths, template <int> class Block, class Down, template <int> class Up,
+          class Merge, class Bottleneck>
+struct unet_inner_of<true, I, Widths, Block, Down, Up, Merge, Bottleneck> {
   using type = Named<"bottleneck", Bottleneck>;
 };
+template <std::size_t I, class Widths, template <int> class Block, class Down, template <int> class Up,
+          class Merge, class Bottleneck>
+using unet_inner = unet_inner_of<I == Widths::count, I, Widths, Block, Down, Up, Merge, Bottleneck>;
 }  // namespace detail
 
 // Level I and everything below it. A struct, not an alias, so that an error prints

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tessera/core/decimal.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/fixed_string.hpp"
 #include "tessera/core/random.hpp"

@@ -11,6 +11,15 @@
 
 namespace tessera {
 
+namespace detail {
+// A state_dict key: "0.weight" from "0" and "weight"; an empty part adds nothing.
+inline std::string join_name(const std::string& prefix, std::string_view segment) {
+  if (segment.empty()) return prefix;
+  if (prefix.empty()) return std::string(segment);
+  return prefix + "." + std::string(segment);
+}
+}  // namespace detail
+
 template <class T>
 struct TensorEntry {
   enum class Kind { parameter, buffer, counter };

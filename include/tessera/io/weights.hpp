@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,7 +46,7 @@ void copy_converted(const std::vector<std::byte>& bytes, T* out, std::size_t cou
 }  // namespace detail
 
 template <class T>
-void save_weights(const std::vector<TensorEntry<T>>& entries, const std::filesystem::path& path) {
+void save_weights(const std::vector<TensorEntry<T>>& entries, const std::string& path) {
   std::vector<io::TensorRecord> records;
   records.reserve(entries.size());
   for (const auto& e : entries) {
@@ -66,7 +65,7 @@ void save_weights(const std::vector<TensorEntry<T>>& entries, const std::filesys
 }
 
 template <class T>
-void load_weights(const std::vector<TensorEntry<T>>& entries, const std::filesystem::path& path) {
+void load_weights(const std::vector<TensorEntry<T>>& entries, const std::string& path) {
   const io::SafetensorsFile file = io::read_safetensors(path);
 
   // Check everything first.

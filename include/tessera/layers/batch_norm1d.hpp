@@ -9,7 +9,7 @@
 
 namespace tessera {
 
-template <double Eps = 1e-5, double Momentum = 0.1>
+template <Decimal Eps = 1e-5, Decimal Momentum = 0.1>
 struct BatchNorm1d {
   static_assert(Eps >= 0 && Momentum >= 0 && Momentum <= 1,
                 "tessera: BatchNorm1d needs eps >= 0 and a momentum in [0, 1]");

@@ -19,7 +19,7 @@ namespace tessera {
 
 namespace detail {
 // The module of BatchNorm1d and BatchNorm2d: C channels of Spatial values per sample.
-template <FixedString Name, class In, int C, std::size_t Spatial, double Eps, double Momentum, class T,
+template <FixedString Name, class In, int C, std::size_t Spatial, Decimal Eps, Decimal Momentum, class T,
           class Dev>
 struct BatchNormModule : LeafModule {
   using input_shape = In;
@@ -74,7 +74,7 @@ struct BatchNormModule : LeafModule {
 };
 }  // namespace detail
 
-template <double Eps = 1e-5, double Momentum = 0.1>
+template <Decimal Eps = 1e-5, Decimal Momentum = 0.1>
 struct BatchNorm2d {
   static_assert(Eps >= 0 && Momentum >= 0 && Momentum <= 1,
                 "tessera: BatchNorm2d needs eps >= 0 and a momentum in [0, 1]");

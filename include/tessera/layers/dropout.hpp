@@ -11,7 +11,7 @@
 
 namespace tessera {
 
-template <double P = 0.5>
+template <Decimal P = 0.5>
 struct Dropout {
   static_assert(P >= 0 && P <= 1, "tessera: Dropout needs a probability P in [0, 1]");
 

@@ -12,7 +12,7 @@
 
 namespace tessera {
 
-template <double P = 0.5>
+template <Decimal P = 0.5>
 struct Dropout2d {
   static_assert(P >= 0 && P <= 1, "tessera: Dropout2d needs a probability P in [0, 1]");
 

@@ -9,7 +9,7 @@
 
 namespace tessera {
 
-template <double Alpha = 1.0>
+template <Decimal Alpha = 1.0>
 struct ELU {
   template <class In>
   static constexpr auto check() {

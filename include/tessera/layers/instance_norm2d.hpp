@@ -12,7 +12,7 @@
 
 namespace tessera {
 
-template <bool Affine = false, double Eps = 1e-5>
+template <bool Affine = false, Decimal Eps = 1e-5>
 struct InstanceNorm2d {
   static_assert(Eps >= 0, "tessera: InstanceNorm2d needs eps >= 0");
 

@@ -9,7 +9,7 @@
 
 namespace tessera {
 
-template <double Slope = 0.01>
+template <Decimal Slope = 0.01>
 struct LeakyReLU {
   template <class In>
   static constexpr auto check() {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,8 @@ class Adam final : public Optimizer<T> {
 
  private:
   enum Slot { exp_avg, exp_avg_sq };
+
+  bool holds_squares(std::string_view slot) const override { return slot == "exp_avg_sq"; }
 
   // The operations and their order are PyTorch's (_single_tensor_adam), so that float rounds as
   // PyTorch's float does; the bias corrections are Python floats there, doubles here.

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <span>
@@ -18,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/io/file_error.hpp"
 #include "tessera/io/safetensors.hpp"
@@ -85,7 +88,7 @@ class Optimizer {
   // so keys stay unique when two models' lists are joined. The metadata names the optimizer and
   // each parameter ("parameter.<i>"), which load() checks. Hyperparameters are not saved: they
   // come from the code that constructs the optimizer.
-  void save(const std::filesystem::path& path) const {
+  void save(const std::string& path) const {
     std::vector<io::TensorRecord> records;
     std::map<std::string, std::string> metadata{{"format", "tessera-optimizer"},
                                                 {"optimizer", kind_}};
@@ -105,10 +108,18 @@ class Optimizer {
     io::write_safetensors(path, records, metadata);
   }
 
+  // The largest step count load() accepts. Adam raises its betas to the power of the step count
+  // as a double, where every integer up to 2^53 is exact, and counting on from 2^53 cannot reach
+  // int64's 2^63 in any run: at a million steps a second, 2^53 steps alone take 285 years.
+  static constexpr std::int64_t max_step_count = std::int64_t(1) << 53;
+
   // All or nothing: the file must hold this kind of optimizer's state for the same parameters
-  // (names and shapes, in the same order) with the same buffers, or OptimizerStateError names
-  // the file and the tensor at fault and nothing changes.
-  void load(const std::filesystem::path& path) {
+  // (names and shapes, in the same order) with the same buffers, every step count in
+  // [0, max_step_count] and every buffer finite (and >= 0 where the optimizer keeps squares), or
+  // OptimizerStateError names the file and the tensor at fault and nothing changes. A damaged
+  // state file must not reach step(): a negative count makes Adam divide by zero, and a NaN in a
+  // buffer spreads to every weight it touches.
+  void load(const std::string& path) {
     const io::SafetensorsFile file = io::read_safetensors(path);
     auto fail = [&](const std::string& problem) { throw OptimizerStateError(path, problem); };
     const auto kind = file.metadata.find("optimizer");
@@ -135,9 +146,11 @@ class Optimizer {
              "order?)");
       check_record(file, path, key(i, "step"), p, Dims{}, true);
       expected.insert(key(i, "step"));
+      check_step(file, path, i);
       for (const std::string& slot : slot_names_) {
         check_record(file, path, key(i, slot), p, p.dims, false);
         expected.insert(key(i, slot));
+        check_values(file, path, i, slot);
       }
     }
     for (const auto& [name, record] : file.tensors)
@@ -187,6 +200,10 @@ class Optimizer {
   // Updates parameter i for the step-th time (1 for its first update).
   virtual void update(std::size_t i, std::int64_t step) = 0;
 
+  // Whether buffer `slot` holds a running average of squares, which load() requires to be >= 0
+  // (its square root is taken).
+  virtual bool holds_squares(std::string_view /*slot*/) const { return false; }
+
   Entry& parameter(std::size_t i) const { return *params_[i]; }
   // Buffer `slot` (an index into slot_names) of parameter i: as many elements as the parameter.
   T* state(std::size_t slot, std::size_t i) { return slots_[slot].data() + offsets_[i]; }
@@ -194,7 +211,7 @@ class Optimizer {
   // Runs f(j) for every element j of a parameter, on both cores when it is large.
   template <class F>
   static void for_each_element(std::size_t count, F f) {
-#pragma omp parallel for schedule(static) if (count > 32768)
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
     for (std::size_t j = 0; j < count; ++j) f(j);
   }
 
@@ -212,7 +229,7 @@ class Optimizer {
 
   // A step count is one I64; a buffer is F32 or F64 (converted to T, as weights are) shaped like
   // its parameter.
-  static void check_record(const io::SafetensorsFile& file, const std::filesystem::path& path,
+  static void check_record(const io::SafetensorsFile& file, const std::string& path,
                            const std::string& name, const Entry& p, const Dims& dims,
                            bool is_step) {
     const auto it = file.tensors.find(name);
@@ -231,6 +248,54 @@ class Optimizer {
                                           detail::dims_text(r.shape) + " but should have " +
                                           detail::dims_text(dims) + " (parameter '" + p.name +
                                           "' has shape " + detail::dims_text(p.dims) + ")");
+  }
+
+  // Parameter i's step count in the file (checked by check_record to be one I64).
+  void check_step(const io::SafetensorsFile& file, const std::string& path,
+                  std::size_t i) const {
+    const std::string name = key(i, "step");
+    std::int64_t step = 0;
+    std::memcpy(&step, file.tensors.at(name).data.data(), sizeof step);
+    if (step < 0 || step > max_step_count)
+      throw OptimizerStateError(path, "tensor '" + name + "' (state of parameter '" +
+                                          params_[i]->name + "') holds the step count " +
+                                          std::to_string(step) +
+                                          ", outside [0, 2^53] (a damaged or hand-edited file?)");
+  }
+
+  // Every element of parameter i's buffer `slot` in the file, as T: finite, and >= 0 for squares.
+  void check_values(const io::SafetensorsFile& file, const std::string& path,
+                    std::size_t i, const std::string& slot) const {
+    const std::string name = key(i, slot);
+    const io::TensorRecord& r = file.tensors.at(name);
+    const bool squares = holds_squares(slot);
+    for (std::size_t j = 0; j < params_[i]->size(); ++j) {
+      const T v = r.dtype == io::Dtype::F32 ? T(stored<float>(r, j)) : T(stored<double>(r, j));
+      const bool finite = std::isfinite(v);
+      if (finite && !(squares && v < 0)) continue;
+      throw OptimizerStateError(
+          path,
+          "tensor '" + name + "' (state of parameter '" + params_[i]->name + "') holds " +
+              value_text(v) + " at element " + std::to_string(j) + ", but " + slot +
+              (finite ? " is a running average of squares and must be >= 0" : " must be finite") +
+              " (a damaged file, or state saved after training diverged?)");
+    }
+  }
+  // The shortest text that reads back as v ("0.1", not float's 0.100000001490116).
+  static std::string value_text(T v) {
+    char text[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(text, sizeof text, "%.*g", precision, double(v));
+      if (T(std::strtod(text, nullptr)) == v) break;
+    }
+    return text;
+  }
+  // Element j of a record, as stored (little-endian, as copy_converted reads it too).
+  template <class Scalar>
+  static Scalar stored(const io::TensorRecord& r, std::size_t j) {
+    Scalar v;
+    std::memcpy(&v, r.data.data() + j * sizeof(Scalar), sizeof(Scalar));
+    return v;
   }
 
   std::string kind_;

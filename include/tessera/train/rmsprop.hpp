@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,11 @@ class RMSprop final : public Optimizer<T> {
     if (options.centered) names.push_back("grad_avg");
     return names;
   }
+
+  // square_avg must be >= 0. Centered, square_avg - grad_avg^2 is left unchecked: it is >= 0 in
+  // exact arithmetic, but with steady gradients the two terms grow close enough for rounding to
+  // take it below 0, in PyTorch as here, so state saved by a healthy run can break that rule.
+  bool holds_squares(std::string_view slot) const override { return slot == "square_avg"; }
 
   void update(std::size_t i, std::int64_t) override {
     const TensorEntry<T>& p = this->parameter(i);

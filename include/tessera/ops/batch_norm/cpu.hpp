@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 
@@ -17,7 +18,7 @@ void batch_norm_forward(Cpu, const T* x, T* y, index n, int channels, std::size_
                         T* mean, T* invstd, bool training, double eps, double momentum) {
   const std::size_t stride = std::size_t(channels) * spatial;  // one sample
   const double count = double(n) * double(spatial);
-#pragma omp parallel for schedule(static) if (std::size_t(n) * stride > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * stride > 32768))
   for (int c = 0; c < channels; ++c) {
     const std::size_t first = std::size_t(c) * spatial;
     double m, is;
@@ -68,7 +69,7 @@ void batch_norm_backward(Cpu, const T* dy, const T* xhat, T* dx, index n, int ch
   const std::size_t stride = std::size_t(channels) * spatial;
   const double count = double(n) * double(spatial);
   const bool sums = batch_statistics || weight_grad || bias_grad;
-#pragma omp parallel for schedule(static) if (std::size_t(n) * stride > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * stride > 32768))
   for (int c = 0; c < channels; ++c) {
     const std::size_t first = std::size_t(c) * spatial;
     double sum_g = 0, sum_g_xhat = 0;

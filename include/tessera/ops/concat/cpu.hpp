@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 
@@ -14,7 +15,7 @@ void concat_forward(Cpu, const T* const* inputs, const std::size_t* sizes, std::
                     index n) {
   std::size_t total = 0;
   for (std::size_t i = 0; i < count; ++i) total += sizes[i];
-#pragma omp parallel for schedule(static) if (std::size_t(n) * total > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * total > 32768))
   for (index s = 0; s < n; ++s) {
     T* dst = y + std::size_t(s) * total;
     for (std::size_t i = 0; i < count; ++i) {
@@ -30,7 +31,7 @@ void concat_backward(Cpu, const T* dy, T* const* input_grads, const std::size_t*
                      index n) {
   std::size_t total = 0;
   for (std::size_t i = 0; i < count; ++i) total += sizes[i];
-#pragma omp parallel for schedule(static) if (std::size_t(n) * total > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * total > 32768))
   for (index s = 0; s < n; ++s) {
     const T* src = dy + std::size_t(s) * total;
     for (std::size_t i = 0; i < count; ++i) {

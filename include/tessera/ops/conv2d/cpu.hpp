@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #ifdef TESSERA_HAVE_DNNL
+#include "tessera/core/parallel.hpp"
 #include "tessera/ops/conv2d/dnnl.hpp"
 #endif
 
@@ -95,7 +96,7 @@ void col2im(const ConvGeometry& g, const T* col, std::size_t ld, std::size_t col
 template <class T>
 void channel_rows(const T* x, int channels, std::size_t pixels, index n, T* rows) {
   const std::size_t columns = std::size_t(n) * pixels;
-#pragma omp parallel for collapse(2) schedule(static)
+TESSERA_OMP(parallel for collapse(2) schedule(static))
   for (index s = 0; s < n; ++s)
     for (int c = 0; c < channels; ++c)
       std::memcpy(rows + std::size_t(c) * columns + std::size_t(s) * pixels,
@@ -116,7 +117,7 @@ void gemm_conv2d(const ConvGeometry& g, const T* x, const T* weight, const T* bi
   T* col = scratch;
   T* product = scratch + rows * columns;
 
-#pragma omp parallel for schedule(static)
+TESSERA_OMP(parallel for schedule(static))
   for (index s = 0; s < n; ++s)
     im2col(g, x + std::size_t(s) * in_size, col, columns, std::size_t(s) * pixels);
 
@@ -125,7 +126,7 @@ void gemm_conv2d(const ConvGeometry& g, const T* x, const T* weight, const T* bi
   MatrixMap<T> P(product, g.out_channels, index(columns));
   P.noalias() = W * C;
 
-#pragma omp parallel for collapse(2) schedule(static)
+TESSERA_OMP(parallel for collapse(2) schedule(static))
   for (index s = 0; s < n; ++s)
     for (int o = 0; o < g.out_channels; ++o) {
       const T* src = product + std::size_t(o) * columns + std::size_t(s) * pixels;
@@ -154,7 +155,7 @@ void gemm_conv_transpose2d(const ConvGeometry& g, const T* x, const T* weight, c
 
   // The output is the image of col2im: as a convolution geometry, its "input" is our output.
   const ConvGeometry image = g.swapped();
-#pragma omp parallel for schedule(static)
+TESSERA_OMP(parallel for schedule(static))
   for (index s = 0; s < n; ++s) {
     T* ys = y + std::size_t(s) * std::size_t(g.out_channels) * out_pixels;
     for (int o = 0; o < g.out_channels; ++o)
@@ -177,7 +178,7 @@ void accumulate_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* w
   T* col = scratch;
   T* dy_rows = scratch + rows * columns;
 
-#pragma omp parallel for schedule(static)
+TESSERA_OMP(parallel for schedule(static))
   for (index s = 0; s < n; ++s)
     im2col(g, x + std::size_t(s) * in_size, col, columns, std::size_t(s) * pixels);
   channel_rows(dy, g.out_channels, pixels, n, dy_rows);
@@ -190,7 +191,7 @@ void accumulate_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* w
 // bias_grad[c] += the sum of dy over the batch and the pixels of channel c.
 template <class T>
 void accumulate_bias_grad(const T* dy, int channels, std::size_t pixels, index n, T* bias_grad) {
-#pragma omp parallel for schedule(static)
+TESSERA_OMP(parallel for schedule(static))
   for (int c = 0; c < channels; ++c) {
     T sum = 0;
     for (index s = 0; s < n; ++s) {

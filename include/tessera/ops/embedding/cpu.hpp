@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 
 namespace tessera::ops {
@@ -40,7 +41,7 @@ void embedding_forward(Cpu, const T* indices, const T* weight, T* y, std::size_t
                               std::to_string(num_embeddings) + ")");
   }
   const std::size_t row = std::size_t(dim);
-#pragma omp parallel for schedule(static) if (count * row > 32768)
+TESSERA_OMP(parallel for schedule(static) if (count * row > 32768))
   for (std::size_t i = 0; i < count; ++i) {
     const T* src = weight + std::size_t(indices[i]) * row;
     std::copy(src, src + row, y + i * row);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 
@@ -14,7 +15,7 @@ template <class T>
 void instance_norm_forward(Cpu, const T* x, T* y, T* xhat, T* invstd, index n, int channels,
                            std::size_t plane, const T* weight, const T* bias, double eps) {
   const index planes = n * channels;
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const std::size_t at = std::size_t(p) * plane;
     double sum = 0;
@@ -46,8 +47,8 @@ void instance_norm_backward(Cpu, const T* dy, const T* xhat, const T* invstd, T*
                             int channels, std::size_t plane, const T* weight, T* weight_grad,
                             T* bias_grad) {
   const double count = double(plane);
-  const std::size_t total = std::size_t(n) * std::size_t(channels) * plane;
-#pragma omp parallel for schedule(static) if (total > 32768)
+  [[maybe_unused]] const std::size_t total = std::size_t(n) * std::size_t(channels) * plane;
+TESSERA_OMP(parallel for schedule(static) if (total > 32768))
   for (int c = 0; c < channels; ++c) {
     const double w = weight ? double(weight[c]) : 1;
     double channel_dy = 0, channel_dy_xhat = 0;

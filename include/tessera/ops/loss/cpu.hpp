@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 
@@ -24,7 +25,7 @@ inline constexpr std::size_t loss_block = 64;
 template <class Term>
 double sum_terms(std::size_t count, Term term) {
   double total = 0;
-#pragma omp parallel for reduction(+ : total) schedule(static) if (count > loss_parallel_threshold)
+TESSERA_OMP(parallel for reduction(+ : total) schedule(static) if (count > loss_parallel_threshold))
   for (std::size_t i = 0; i < count; ++i) total += double(term(i));
   return total;
 }
@@ -37,7 +38,7 @@ double sum_blocks(index outer, std::size_t elements_per_sample, std::size_t inne
   [[maybe_unused]] const bool large =
       std::size_t(outer) * elements_per_sample > loss_parallel_threshold;
   double total = 0;
-#pragma omp parallel for collapse(2) reduction(+ : total) schedule(static) if (large)
+TESSERA_OMP(parallel for collapse(2) reduction(+ : total) schedule(static) if (large))
   for (index s = 0; s < outer; ++s)
     for (index b = 0; b < blocks; ++b) {
       const std::size_t first = std::size_t(b) * loss_block;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/pad/geometry.hpp"
@@ -19,7 +20,7 @@ void constant_pad2d_forward(Cpu, const PadGeometry& g, const T* x, T* y, index n
   // The output columns that show input columns, [begin, end); empty when the pad crops past them.
   const int begin = std::clamp(g.left, 0, g.out_w);
   const int end = std::max(begin, std::min(g.out_w, g.in_w + g.left));
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -54,7 +55,7 @@ void reflection_pad2d_forward(Cpu, const PadGeometry& g, const T* x, T* y, index
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
   const int right = g.out_w - g.in_w - g.left;
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -83,7 +84,7 @@ void reflection_pad2d_backward(Cpu, const PadGeometry& g, const T* dy, T* dx, in
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
   const int right = g.out_w - g.in_w - g.left;
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * in_plane;
     const T* dyp = dy + std::size_t(p) * out_plane;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/conv2d/geometry.hpp"
@@ -20,7 +21,7 @@ void max_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, T* argmax,
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -57,7 +58,7 @@ void max_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, const T* argma
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * in_plane;
     const T* dyp = dy + std::size_t(p) * out_plane;
@@ -74,7 +75,7 @@ void avg_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, index n) {
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -103,7 +104,7 @@ void avg_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, T* dx, index n
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * in_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * in_plane;
     const T* dyp = dy + std::size_t(p) * out_plane;
@@ -129,7 +130,7 @@ void avg_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, T* dx, index n
 // Sums in double: a 64 x 64 plane in float would otherwise lose the low bits of its mean.
 template <class T>
 void global_avg_pool2d_forward(Cpu, const T* x, T* y, index planes, std::size_t plane_size) {
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * plane_size > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * plane_size > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * plane_size;
     double sum = 0;
@@ -140,7 +141,7 @@ void global_avg_pool2d_forward(Cpu, const T* x, T* y, index planes, std::size_t 
 
 template <class T>
 void global_avg_pool2d_backward(Cpu, const T* dy, T* dx, index planes, std::size_t plane_size) {
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * plane_size > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * plane_size > 32768))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * plane_size;
     std::fill(dxp, dxp + plane_size, T(double(dy[p]) / double(plane_size)));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 
 namespace tessera::ops {
@@ -11,7 +12,7 @@ namespace tessera::ops {
 // z = mu + exp(0.5 logvar) eps, as PyTorch's `mu + torch.exp(0.5 * logvar) * eps`.
 template <class T>
 void reparameterize_forward(Cpu, const T* mu, const T* logvar, const T* eps, T* z, std::size_t count) {
-#pragma omp parallel for schedule(static) if (count > 32768)
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) z[i] = mu[i] + std::exp(T(0.5) * logvar[i]) * eps[i];
 }
 
@@ -20,7 +21,7 @@ void reparameterize_forward(Cpu, const T* mu, const T* logvar, const T* eps, T* 
 template <class T>
 void reparameterize_backward(Cpu, const T* logvar, const T* eps, const T* dz, T* dmu, T* dlogvar,
                              T* deps, std::size_t count) {
-#pragma omp parallel for schedule(static) if (count > 32768)
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) {
     const T scale = std::exp(T(0.5) * logvar[i]);
     dmu[i] = dz[i];

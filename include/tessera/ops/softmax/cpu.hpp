@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/eigen.hpp"
@@ -75,9 +76,9 @@ void shifted_exponentials(const T* x, T* y, std::size_t extent, T& peak, T& tota
 template <class T, class Finish>
 void softmax_passes(const T* x, T* y, index outer, std::size_t extent, std::size_t inner, Finish finish) {
   const std::size_t per_sample = extent * inner;
-  const bool large = std::size_t(outer) * per_sample > 32768;
+  [[maybe_unused]] const bool large = std::size_t(outer) * per_sample > 32768;
   if (inner == 1) {
-#pragma omp parallel for schedule(static) if (large)
+TESSERA_OMP(parallel for schedule(static) if (large))
     for (index s = 0; s < outer; ++s) {
       const std::size_t at = std::size_t(s) * per_sample;
       // Arrays of a block's size, though one value is used: `finish` is shared with the blocked
@@ -89,7 +90,7 @@ void softmax_passes(const T* x, T* y, index outer, std::size_t extent, std::size
     return;
   }
   const index blocks = index((inner + softmax_block - 1) / softmax_block);
-#pragma omp parallel for collapse(2) schedule(static) if (large)
+TESSERA_OMP(parallel for collapse(2) schedule(static) if (large))
   for (index s = 0; s < outer; ++s)
     for (index b = 0; b < blocks; ++b) {
       const std::size_t first = std::size_t(b) * softmax_block;
@@ -107,14 +108,14 @@ void softmax_passes(const T* x, T* y, index outer, std::size_t extent, std::size
 template <class Pass>
 void for_each_axis_block(index outer, std::size_t extent, std::size_t inner, Pass pass) {
   const std::size_t per_sample = extent * inner;
-  const bool large = std::size_t(outer) * per_sample > 32768;
+  [[maybe_unused]] const bool large = std::size_t(outer) * per_sample > 32768;
   if (inner == 1) {
-#pragma omp parallel for schedule(static) if (large)
+TESSERA_OMP(parallel for schedule(static) if (large))
     for (index s = 0; s < outer; ++s) pass(std::size_t(s) * per_sample, std::size_t(1));
     return;
   }
   const index blocks = index((inner + softmax_block - 1) / softmax_block);
-#pragma omp parallel for collapse(2) schedule(static) if (large)
+TESSERA_OMP(parallel for collapse(2) schedule(static) if (large))
   for (index s = 0; s < outer; ++s)
     for (index b = 0; b < blocks; ++b) {
       const std::size_t first = std::size_t(b) * softmax_block;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/upsample/geometry.hpp"
@@ -34,7 +35,7 @@ void upsample_nearest2d_forward(Cpu, const ResampleGeometry& g, const T* x, T* y
   const index planes = n * g.channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -58,7 +59,7 @@ void upsample_bilinear2d_forward(Cpu, const ResampleGeometry& g, const T* x, T* 
   const index planes = n * g.channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 16384)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 16384))
   for (index p = 0; p < planes; ++p) {
     const T* xp = x + std::size_t(p) * in_plane;
     T* yp = y + std::size_t(p) * out_plane;
@@ -90,7 +91,7 @@ void upsample_nearest2d_backward(Cpu, const ResampleGeometry& g, const T* dy, T*
   const index planes = n * g.channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 32768))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * in_plane;
     const T* dyp = dy + std::size_t(p) * out_plane;
@@ -117,7 +118,7 @@ void upsample_bilinear2d_backward(Cpu, const ResampleGeometry& g, const T* dy, T
   const index planes = n * g.channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
-#pragma omp parallel for schedule(static) if (std::size_t(planes) * out_plane > 16384)
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 16384))
   for (index p = 0; p < planes; ++p) {
     T* dxp = dx + std::size_t(p) * in_plane;
     const T* dyp = dy + std::size_t(p) * out_plane;
