@@ -1,4 +1,5 @@
 // EXPECT: shape_error<tessera::at_layer<0, tessera::Residual<tessera::Conv2d<8, 3> > >, tessera::Shape<4, 8, 8>, tessera::Rule<.*Residual: the block must give back the shape of its input.*expected<tessera::Shape<4, 8, 8> >, tessera::Shape<8, 6, 6>
+// EXPECT-CLANG: shape_error<tessera::at_layer<0, tessera::Residual<tessera::Conv2d<8, 3>>>, tessera::Shape<4, 8, 8>, tessera::Rule<FixedString<[0-9]+>{"Residual: the block must give back.*tessera::expected<tessera::Shape<4, 8, 8>>, tessera::Shape<8, 6, 6>
 // x + F(x) needs F(x) of x's shape.
 #include <tessera/tessera.hpp>
 

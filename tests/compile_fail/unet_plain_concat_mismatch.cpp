@@ -1,4 +1,5 @@
 // EXPECT: shape_error<tessera::at_layer<1, .*tessera::UBlock<.*tessera::PlainConcat, 0> > >, tessera::Shape<4, 28, 28>, tessera::Rule<.*PlainConcat: the skip and the upsampled tensor differ in size.*tessera::unet_level<0>, tessera::Shape<4, 28, 28>, tessera::Shape<4, 20, 20> >
+// EXPECT-CLANG: shape_error<tessera::at_layer<1, .*tessera::UBlock<.*tessera::PlainConcat, 0>>>, tessera::Shape<4, 28, 28>, tessera::Rule<FixedString<[0-9]+>{"UBlock with PlainConcat: the skip .*tessera::unet_level<0>, tessera::Shape<4, 28, 28>, tessera::Shape<4, 20, 20>>
 // Valid convolutions shrink the decoder's maps below the skip's size: PlainConcat cannot join them
 // (CropConcat or ResizeConcat can).
 #include <tessera/tessera.hpp>

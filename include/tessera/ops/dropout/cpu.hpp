@@ -25,13 +25,13 @@ void dropout_forward(Cpu, const T* x, T* y, T* mask, std::size_t count, std::siz
     const T m = rng->bernoulli(p) ? T(0) : scale;
     std::fill(mask + g, mask + g + group, m);
   }
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = x[i] * mask[i];
 }
 
 template <class T>
 void dropout_backward(Cpu, const T* dy, const T* mask, T* dx, std::size_t count) {
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) dx[i] = dy[i] * mask[i];
 }
 

@@ -11,28 +11,28 @@ namespace tessera::ops {
 
 template <class T, class F>
 void map(Cpu, const T* x, T* y, std::size_t count, F f) {
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = f(x[i]);
 }
 
 // dx[i] = f(x[i], y[i], dy[i]): the backward of a map, given its input, output and output gradient.
 template <class T, class F>
 void map_backward(Cpu, const T* x, const T* y, const T* dy, T* dx, std::size_t count, F f) {
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) dx[i] = f(x[i], y[i], dy[i]);
 }
 
 // y += a.
 template <class T>
 void accumulate(Cpu, const T* a, T* y, std::size_t count) {
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] += a[i];
 }
 
 // y = a + b.
 template <class T>
 void add(Cpu, const T* a, const T* b, T* y, std::size_t count) {
-TESSERA_OMP(parallel for simd schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
 }
 
