@@ -5,18 +5,88 @@
 // tensors stay NCHW between layers, so the plan reorders into and out of them around each
 // primitive, as libtorch's oneDNN path does. Measured here at two to three times the speed of
 // im2col + GEMM, forward and backward, except on tiny inputs (DCGAN's 1x1 -> 4x4 first layer).
+// Written on oneDNN's C API (dnnl.h): the C++ one (dnnl.hpp) is all inline code and cost about
+// 0.4 s of parsing, and more of code generation, in every translation unit that includes tessera.
 #pragma once
 
-#include <dnnl.hpp>
-#include <optional>
-#include <unordered_map>
-#include <variant>
+#include <dnnl.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/conv2d/geometry.hpp"
 
 namespace tessera::ops::cpu {
+
+namespace dnnl_c {
+inline void check(dnnl_status_t status, const char* what) {
+  if (status != dnnl_success)
+    throw std::runtime_error(std::string("tessera: oneDNN's ") + what + " failed (dnnl_status_t " +
+                             std::to_string(int(status)) + ")");
+}
+
+// One oneDNN object, destroyed with it; movable, not copyable.
+template <class H, dnnl_status_t (*Destroy)(H)>
+class Handle {
+ public:
+  Handle() = default;
+  Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  ~Handle() { reset(); }
+  void reset() {
+    if (handle_) Destroy(handle_);
+    handle_ = nullptr;
+  }
+  H get() const { return handle_; }
+  // Where a create function writes the new object (after releasing the old one).
+  H* out() {
+    reset();
+    return &handle_;
+  }
+  explicit operator bool() const { return handle_ != nullptr; }
+
+ private:
+  H handle_ = nullptr;
+};
+using Engine = Handle<dnnl_engine_t, dnnl_engine_destroy>;
+using Stream = Handle<dnnl_stream_t, dnnl_stream_destroy>;
+using Memory = Handle<dnnl_memory_t, dnnl_memory_destroy>;
+using PrimitiveDesc = Handle<dnnl_primitive_desc_t, dnnl_primitive_desc_destroy>;
+using Primitive = Handle<dnnl_primitive_t, dnnl_primitive_destroy>;
+using Attr = Handle<dnnl_primitive_attr_t, dnnl_primitive_attr_destroy>;
+using PostOps = Handle<dnnl_post_ops_t, dnnl_post_ops_destroy>;
+
+inline dnnl_memory_desc_t desc(std::initializer_list<dnnl_dim_t> dims, dnnl_format_tag_t tag) {
+  dnnl_memory_desc_t md;
+  dnnl_dims_t d{};
+  int rank = 0;
+  for (const dnnl_dim_t v : dims) d[rank++] = v;
+  check(dnnl_memory_desc_init_by_tag(&md, rank, d, dnnl_f32, tag), "memory_desc_init_by_tag");
+  return md;
+}
+// A memory object for md whose data pointer is set later (or allocated by oneDNN).
+inline Memory memory(const dnnl_memory_desc_t& md, dnnl_engine_t engine, void* handle) {
+  Memory m;
+  check(dnnl_memory_create(m.out(), &md, engine, handle), "memory_create");
+  return m;
+}
+inline void* data_of(dnnl_memory_t m) {
+  void* data = nullptr;
+  check(dnnl_memory_get_data_handle(m, &data), "memory_get_data_handle");
+  return data;
+}
+}  // namespace dnnl_c
 
 class DnnlConvPlan {
  public:
@@ -40,10 +110,10 @@ class DnnlConvPlan {
                const float* b, float* y, index n) {
     if (n != batch_ || transposed != transposed_ || (b != nullptr) != with_bias_)
       plan(g, transposed, n, b != nullptr);
-    src_.set_data_handle(const_cast<float*>(x));
-    weights_.set_data_handle(const_cast<float*>(w));
-    bias_.set_data_handle(const_cast<float*>(b));
-    dst_.set_data_handle(y);
+    set(src_, x);
+    set(weights_, w);
+    set(bias_, b);
+    set(dst_, y);
     run(forward_);
   }
 
@@ -53,191 +123,244 @@ class DnnlConvPlan {
                 const float* dy, float* dx, float* weight_grad, float* bias_grad, index n) {
     if (n != batch_ || transposed != transposed_ || (bias_grad && !with_bias_))
       plan(g, transposed, n, with_bias_ || bias_grad);
-    src_.set_data_handle(const_cast<float*>(x));
-    weights_.set_data_handle(const_cast<float*>(w));
-    diff_dst_.set_data_handle(const_cast<float*>(dy));
-    diff_src_.set_data_handle(dx);
-    diff_weights_.set_data_handle(weight_grad);
-    diff_bias_.set_data_handle(bias_grad);
+    set(src_, x);
+    set(weights_, w);
+    set(diff_dst_, dy);
+    set(diff_src_, dx);
+    set(diff_weights_, weight_grad);
+    set(diff_bias_, bias_grad);
     if (dx) {
-      if (!backward_data_)
-        backward_data_ =
-            transposed ? plan_backward_data<Deconvolution>(g) : plan_backward_data<Convolution>(g);
-      run(*backward_data_);
+      if (!backward_data_.primitive) backward_data_ = plan_backward_data(g);
+      run(backward_data_);
     }
     if (weight_grad || bias_grad) {
-      if (!backward_weights_)
-        backward_weights_ = transposed ? plan_backward_weights<Deconvolution>(g)
-                                       : plan_backward_weights<Convolution>(g);
-      run(*backward_weights_);
+      if (!backward_weights_.primitive) backward_weights_ = plan_backward_weights(g);
+      run(backward_weights_);
     }
   }
 
  private:
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-
-  // The three primitives of a convolution, or of a transposed one; both take the same arguments.
-  template <class Forward, class BackwardData, class BackwardWeights, dnnl::algorithm Algorithm>
-  struct Primitives {
-    using forward = Forward;
-    using backward_data = BackwardData;
-    using backward_weights = BackwardWeights;
-    static constexpr dnnl::algorithm algorithm = Algorithm;
-  };
-  using Convolution =
-      Primitives<dnnl::convolution_forward, dnnl::convolution_backward_data,
-                 dnnl::convolution_backward_weights, dnnl::algorithm::convolution_direct>;
-  using Deconvolution =
-      Primitives<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
-                 dnnl::deconvolution_backward_weights, dnnl::algorithm::deconvolution_direct>;
+  static void set(const dnnl_c::Memory& m, const float* data) {
+    dnnl_c::check(dnnl_memory_set_data_handle(m.get(), const_cast<float*>(data)),
+                  "memory_set_data_handle");
+  }
 
   struct Copy {
-    dnnl::reorder reorder;
-    dnnl::memory from, to;
+    dnnl_c::Primitive reorder;
+    dnnl_memory_t from, to;
   };
   // A primitive with its arguments bound once: each is the user's memory where the primitive takes
-  // the user's layout, else a memory of the plan's own, filled by a reorder before the primitive
+  // the user's layout, else a memory of the step's own, filled by a reorder before the primitive
   // runs (inputs) or copied out after it (outputs).
   struct Step {
-    dnnl::primitive primitive;
-    std::unordered_map<int, dnnl::memory> args;
+    dnnl_c::Primitive primitive;
+    std::vector<dnnl_exec_arg_t> args;
+    std::vector<dnnl_c::Memory> own;
     std::vector<Copy> before, after;
   };
 
   void run(Step& step) {
-    for (Copy& c : step.before) c.reorder.execute(stream_, c.from, c.to);
-    step.primitive.execute(stream_, step.args);
+    for (Copy& c : step.before) reorder(c);
+    dnnl_c::check(dnnl_primitive_execute(step.primitive.get(), stream_.get(), int(step.args.size()),
+                                         step.args.data()),
+                  "primitive_execute");
     // An output nobody asked for (a null bias gradient) is computed but not copied out.
     for (Copy& c : step.after)
-      if (c.to.get_data_handle()) c.reorder.execute(stream_, c.from, c.to);
-    stream_.wait();
+      if (dnnl_c::data_of(c.to)) reorder(c);
+    dnnl_c::check(dnnl_stream_wait(stream_.get()), "stream_wait");
+  }
+  void reorder(Copy& c) {
+    const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, c.from}, {DNNL_ARG_TO, c.to}};
+    dnnl_c::check(dnnl_primitive_execute(c.reorder.get(), stream_.get(), 2, args), "reorder");
+  }
+  dnnl_c::Primitive make_reorder(dnnl_memory_t from, dnnl_memory_t to, bool accumulate) {
+    const dnnl_memory_desc_t *from_md = nullptr, *to_md = nullptr;
+    dnnl_c::check(dnnl_memory_get_memory_desc(from, &from_md), "memory_get_memory_desc");
+    dnnl_c::check(dnnl_memory_get_memory_desc(to, &to_md), "memory_get_memory_desc");
+    dnnl_c::Attr attr;
+    dnnl_c::PostOps sum;
+    if (accumulate) {
+      dnnl_c::check(dnnl_post_ops_create(sum.out()), "post_ops_create");
+      dnnl_c::check(dnnl_post_ops_append_sum(sum.get(), 1.f), "post_ops_append_sum");
+      dnnl_c::check(dnnl_primitive_attr_create(attr.out()), "primitive_attr_create");
+      dnnl_c::check(dnnl_primitive_attr_set_post_ops(attr.get(), sum.get()), "set_post_ops");
+    }
+    dnnl_c::PrimitiveDesc pd;
+    dnnl_c::check(dnnl_reorder_primitive_desc_create(pd.out(), from_md, engine_.get(), to_md,
+                                                     engine_.get(), attr.get()),
+                  "reorder_primitive_desc_create");
+    dnnl_c::Primitive p;
+    dnnl_c::check(dnnl_primitive_create(p.out(), pd.get()), "primitive_create");
+    return p;
+  }
+  static const dnnl_memory_desc_t& query(const dnnl_c::PrimitiveDesc& pd, dnnl_query_t what,
+                                         int index = 0) {
+    return *dnnl_primitive_desc_query_md(pd.get(), what, index);
   }
 
-  void input(Step& step, int arg, const dnnl::memory::desc& wanted, const dnnl::memory& user) {
-    if (wanted == user.get_desc()) {
-      step.args.insert({arg, user});
+  void input(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
+             const dnnl_memory_desc_t& user_md) {
+    if (dnnl_memory_desc_equal(&wanted, &user_md)) {
+      step.args.push_back({arg, user.get()});
       return;
     }
-    dnnl::memory inner(wanted, engine_);
-    step.args.insert({arg, inner});
-    step.before.push_back({dnnl::reorder(user, inner), user, inner});
+    step.own.push_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE));
+    const dnnl_memory_t inner = step.own.back().get();
+    step.args.push_back({arg, inner});
+    step.before.push_back({make_reorder(user.get(), inner, false), user.get(), inner});
   }
   // `accumulate`: the user's memory gets the result added (PyTorch's gradient accumulation);
-  // oneDNN overwrites its outputs, so the result goes through the plan's memory and a reorder that
+  // oneDNN overwrites its outputs, so the result goes through the step's memory and a reorder that
   // sums into the user's.
-  void output(Step& step, int arg, const dnnl::memory::desc& wanted, const dnnl::memory& user,
-              bool accumulate = false) {
-    if (wanted == user.get_desc() && !accumulate) {
-      step.args.insert({arg, user});
+  void output(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
+              const dnnl_memory_desc_t& user_md, bool accumulate = false) {
+    if (dnnl_memory_desc_equal(&wanted, &user_md) && !accumulate) {
+      step.args.push_back({arg, user.get()});
       return;
     }
-    dnnl::memory inner(wanted, engine_);
-    step.args.insert({arg, inner});
-    dnnl::primitive_attr attr;
-    if (accumulate) {
-      dnnl::post_ops sum;
-      sum.append_sum(1.f);
-      attr.set_post_ops(sum);
-    }
-    step.after.push_back({dnnl::reorder(inner, user, attr), inner, user});
-  }
-
-  static dnnl::memory::desc any(const dnnl::memory& m) {
-    return {m.get_desc().dims(), dt::f32, tag::any};
+    step.own.push_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE));
+    const dnnl_memory_t inner = step.own.back().get();
+    step.args.push_back({arg, inner});
+    step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
   }
 
   void plan(const ConvGeometry& g, bool transposed, index n, bool with_bias) {
-    const dnnl::memory::dims src_dims{n, g.in_channels, g.in_h, g.in_w};
-    const dnnl::memory::dims dst_dims{n, g.out_channels, g.out_h, g.out_w};
-    const dnnl::memory::dims weight_dims{g.out_channels, g.in_channels, g.kernel, g.kernel};
     // PyTorch's weights: conv (out, in, k, k) is oihw; transposed (in, out, k, k) is iohw.
-    const dnnl::memory::desc user_src({src_dims, dt::f32, tag::nchw}),
-        user_dst({dst_dims, dt::f32, tag::nchw}),
-        user_weights({weight_dims, dt::f32, transposed ? tag::iohw : tag::oihw}),
-        user_bias({{g.out_channels}, dt::f32, tag::x});
-    src_ = dnnl::memory(user_src, engine_, nullptr);
-    weights_ = dnnl::memory(user_weights, engine_, nullptr);
-    dst_ = dnnl::memory(user_dst, engine_, nullptr);
-    bias_ = dnnl::memory(user_bias, engine_, nullptr);
-    diff_src_ = dnnl::memory(user_src, engine_, nullptr);
-    diff_weights_ = dnnl::memory(user_weights, engine_, nullptr);
-    diff_dst_ = dnnl::memory(user_dst, engine_, nullptr);
-    diff_bias_ = dnnl::memory(user_bias, engine_, nullptr);
+    src_md_ = dnnl_c::desc({n, g.in_channels, g.in_h, g.in_w}, dnnl_nchw);
+    dst_md_ = dnnl_c::desc({n, g.out_channels, g.out_h, g.out_w}, dnnl_nchw);
+    weights_md_ = dnnl_c::desc({g.out_channels, g.in_channels, g.kernel, g.kernel},
+                               transposed ? dnnl_iohw : dnnl_oihw);
+    bias_md_ = dnnl_c::desc({g.out_channels}, dnnl_x);
+    src_any_ = dnnl_c::desc({n, g.in_channels, g.in_h, g.in_w}, dnnl_format_tag_any);
+    dst_any_ = dnnl_c::desc({n, g.out_channels, g.out_h, g.out_w}, dnnl_format_tag_any);
+    weights_any_ = dnnl_c::desc({g.out_channels, g.in_channels, g.kernel, g.kernel}, dnnl_format_tag_any);
+    // The steps refer to the user memories: drop them before those are replaced.
+    forward_ = Step{};
+    backward_data_ = Step{};
+    backward_weights_ = Step{};
+    for (auto [memory, md] : {std::pair{&src_, &src_md_}, {&weights_, &weights_md_}, {&dst_, &dst_md_},
+                              {&bias_, &bias_md_}, {&diff_src_, &src_md_}, {&diff_weights_, &weights_md_},
+                              {&diff_dst_, &dst_md_}, {&diff_bias_, &bias_md_}})
+      *memory = dnnl_c::memory(*md, engine_.get(), DNNL_MEMORY_NONE);
     batch_ = n;
     transposed_ = transposed;
     with_bias_ = with_bias;
-    forward_ = transposed ? plan_forward<Deconvolution>(g) : plan_forward<Convolution>(g);
-    backward_data_.reset();
-    backward_weights_.reset();
+    forward_ = plan_forward(g);
   }
 
   // Strides, dilations (oneDNN counts from 0) and padding, which every descriptor takes.
-  static dnnl::memory::dims strides(const ConvGeometry& g) { return {g.stride, g.stride}; }
-  static dnnl::memory::dims dilates(const ConvGeometry& g) {
-    return {g.dilation - 1, g.dilation - 1};
+  struct Window {
+    dnnl_dims_t strides, dilates, padding_l, padding_r;
+  };
+  Window window(const ConvGeometry& g) const {
+    Window w{};
+    w.strides[0] = w.strides[1] = g.stride;
+    w.dilates[0] = w.dilates[1] = g.dilation - 1;
+    w.padding_l[0] = w.padding_l[1] = g.padding;
+    w.padding_r[0] = transposed_ ? transposed_padding_r(g, g.in_h, g.out_h) : g.padding;
+    w.padding_r[1] = transposed_ ? transposed_padding_r(g, g.in_w, g.out_w) : g.padding;
+    return w;
   }
-  static dnnl::memory::dims padding(const ConvGeometry& g) { return {g.padding, g.padding}; }
-  dnnl::memory::dims padding_r(const ConvGeometry& g) const {
-    if (!transposed_) return padding(g);
-    return {transposed_padding_r(g, g.in_h, g.out_h), transposed_padding_r(g, g.in_w, g.out_w)};
+  dnnl_c::PrimitiveDesc make_pd(const dnnl_convolution_desc_t& d, const_dnnl_primitive_desc_t hint) {
+    dnnl_c::PrimitiveDesc pd;
+    dnnl_c::check(dnnl_primitive_desc_create(pd.out(), &d, nullptr, engine_.get(), hint),
+                  "primitive_desc_create");
+    return pd;
+  }
+  static Step step_of(const dnnl_c::PrimitiveDesc& pd) {
+    Step step;
+    dnnl_c::check(dnnl_primitive_create(step.primitive.out(), pd.get()), "primitive_create");
+    return step;
   }
 
-  template <class P>
   Step plan_forward(const ConvGeometry& g) {
-    typename P::forward::desc d(dnnl::prop_kind::forward_training, P::algorithm, any(src_),
-                                any(weights_), with_bias_ ? bias_.get_desc() : dnnl::memory::desc(),
-                                any(dst_), strides(g), dilates(g), padding(g), padding_r(g));
-    typename P::forward::primitive_desc pd(d, engine_);
-    Step step{typename P::forward(pd), {}, {}, {}};
-    input(step, DNNL_ARG_SRC, pd.src_desc(), src_);
-    input(step, DNNL_ARG_WEIGHTS, pd.weights_desc(), weights_);
-    if (with_bias_) input(step, DNNL_ARG_BIAS, pd.bias_desc(), bias_);
-    output(step, DNNL_ARG_DST, pd.dst_desc(), dst_);
-    forward_pd_ = pd;
+    const Window w = window(g);
+    const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
+    dnnl_convolution_desc_t d;
+    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_forward_desc_init(
+                                    &d, dnnl_forward_training, dnnl_deconvolution_direct, &src_any_,
+                                    &weights_any_, bias, &dst_any_, w.strides, w.dilates,
+                                    w.padding_l, w.padding_r)
+                              : dnnl_dilated_convolution_forward_desc_init(
+                                    &d, dnnl_forward_training, dnnl_convolution_direct, &src_any_,
+                                    &weights_any_, bias, &dst_any_, w.strides, w.dilates,
+                                    w.padding_l, w.padding_r),
+                  "convolution_forward_desc_init");
+    forward_pd_ = make_pd(d, nullptr);
+    Step step = step_of(forward_pd_);
+    input(step, DNNL_ARG_SRC, query(forward_pd_, dnnl_query_src_md), src_, src_md_);
+    input(step, DNNL_ARG_WEIGHTS, query(forward_pd_, dnnl_query_weights_md), weights_, weights_md_);
+    if (with_bias_)
+      input(step, DNNL_ARG_BIAS, query(forward_pd_, dnnl_query_weights_md, 1), bias_, bias_md_);
+    output(step, DNNL_ARG_DST, query(forward_pd_, dnnl_query_dst_md), dst_, dst_md_);
     return step;
   }
 
-  template <class P>
   Step plan_backward_data(const ConvGeometry& g) {
-    typename P::backward_data::desc d(P::algorithm, any(diff_src_), any(weights_), any(diff_dst_),
-                                      strides(g), dilates(g), padding(g), padding_r(g));
-    typename P::backward_data::primitive_desc pd(
-        d, engine_, std::get<typename P::forward::primitive_desc>(forward_pd_));
-    Step step{typename P::backward_data(pd), {}, {}, {}};
-    input(step, DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), diff_dst_);
-    input(step, DNNL_ARG_WEIGHTS, pd.weights_desc(), weights_);
-    output(step, DNNL_ARG_DIFF_SRC, pd.diff_src_desc(), diff_src_);
+    const Window w = window(g);
+    dnnl_convolution_desc_t d;
+    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_data_desc_init(
+                                    &d, dnnl_deconvolution_direct, &src_any_, &weights_any_,
+                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r)
+                              : dnnl_dilated_convolution_backward_data_desc_init(
+                                    &d, dnnl_convolution_direct, &src_any_, &weights_any_,
+                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r),
+                  "convolution_backward_data_desc_init");
+    const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
+    Step step = step_of(pd);
+    input(step, DNNL_ARG_DIFF_DST, query(pd, dnnl_query_diff_dst_md), diff_dst_, dst_md_);
+    input(step, DNNL_ARG_WEIGHTS, query(pd, dnnl_query_weights_md), weights_, weights_md_);
+    output(step, DNNL_ARG_DIFF_SRC, query(pd, dnnl_query_diff_src_md), diff_src_, src_md_);
     return step;
   }
 
-  template <class P>
   Step plan_backward_weights(const ConvGeometry& g) {
-    typename P::backward_weights::desc d(P::algorithm, any(src_), any(diff_weights_),
-                                         with_bias_ ? diff_bias_.get_desc() : dnnl::memory::desc(),
-                                         any(diff_dst_), strides(g), dilates(g), padding(g),
-                                         padding_r(g));
-    typename P::backward_weights::primitive_desc pd(
-        d, engine_, std::get<typename P::forward::primitive_desc>(forward_pd_));
-    Step step{typename P::backward_weights(pd), {}, {}, {}};
-    input(step, DNNL_ARG_SRC, pd.src_desc(), src_);
-    input(step, DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), diff_dst_);
-    output(step, DNNL_ARG_DIFF_WEIGHTS, pd.diff_weights_desc(), diff_weights_, true);
-    if (with_bias_) output(step, DNNL_ARG_DIFF_BIAS, pd.diff_bias_desc(), diff_bias_, true);
+    const Window w = window(g);
+    const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
+    dnnl_convolution_desc_t d;
+    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_weights_desc_init(
+                                    &d, dnnl_deconvolution_direct, &src_any_, &weights_any_, bias,
+                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r)
+                              : dnnl_dilated_convolution_backward_weights_desc_init(
+                                    &d, dnnl_convolution_direct, &src_any_, &weights_any_, bias,
+                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r),
+                  "convolution_backward_weights_desc_init");
+    const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
+    Step step = step_of(pd);
+    input(step, DNNL_ARG_SRC, query(pd, dnnl_query_src_md), src_, src_md_);
+    input(step, DNNL_ARG_DIFF_DST, query(pd, dnnl_query_diff_dst_md), diff_dst_, dst_md_);
+    output(step, DNNL_ARG_DIFF_WEIGHTS, query(pd, dnnl_query_diff_weights_md), diff_weights_,
+           weights_md_, true);
+    if (with_bias_)
+      output(step, DNNL_ARG_DIFF_BIAS, query(pd, dnnl_query_diff_weights_md, 1), diff_bias_, bias_md_,
+             true);
     return step;
   }
 
-  dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream_{engine_};
+  static dnnl_c::Engine make_engine() {
+    dnnl_c::Engine engine;
+    dnnl_c::check(dnnl_engine_create(engine.out(), dnnl_cpu, 0), "engine_create");
+    return engine;
+  }
+  static dnnl_c::Stream make_stream(const dnnl_c::Engine& engine) {
+    dnnl_c::Stream stream;
+    dnnl_c::check(dnnl_stream_create(stream.out(), engine.get(), dnnl_stream_default_flags),
+                  "stream_create");
+    return stream;
+  }
+
+  dnnl_c::Engine engine_ = make_engine();
+  dnnl_c::Stream stream_ = make_stream(engine_);
   index batch_ = -1;
   bool transposed_ = false, with_bias_ = false;
   // The user's tensors, NCHW and PyTorch's weight layout; their data pointers are set on each call.
-  dnnl::memory src_, weights_, dst_, bias_, diff_src_, diff_weights_, diff_dst_, diff_bias_;
-  std::variant<dnnl::convolution_forward::primitive_desc,
-               dnnl::deconvolution_forward::primitive_desc>
-      forward_pd_;
-  Step forward_;
-  std::optional<Step> backward_data_, backward_weights_;
+  dnnl_memory_desc_t src_md_{}, dst_md_{}, weights_md_{}, bias_md_{};
+  // The same shapes with the layout left to oneDNN.
+  dnnl_memory_desc_t src_any_{}, dst_any_{}, weights_any_{};
+  dnnl_c::Memory src_, weights_, dst_, bias_, diff_src_, diff_weights_, diff_dst_, diff_bias_;
+  dnnl_c::PrimitiveDesc forward_pd_;
+  // Steps without a primitive are not planned yet.
+  Step forward_, backward_data_, backward_weights_;
 };
 
 }  // namespace tessera::ops::cpu
