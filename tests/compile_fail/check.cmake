@@ -4,8 +4,8 @@
 #   [-DCOMPILER_ID=<GNU|Clang>]
 # Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax),
 # or under clang its second line `// EXPECT-CLANG: <regex>` when there is one: clang prints types
-# its own way (`>>`, defaulted arguments left out) and cuts a rule's text after its first 34
-# characters (`{"Linear needs a flat input Shape<F>[...]"}`), so its regex is written separately.
+# its own way (`>>`; clang 17+ leaves out defaulted arguments) and shows a rule's text as the pieces
+# of `rule_text<...>` (core/module.hpp), so its regex is written separately.
 cmake_minimum_required(VERSION 3.25)
 set(head_lines 15)
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tessera/core/decimal.hpp"
@@ -88,12 +89,39 @@ struct expected {};
 template <std::size_t Position, class Layer>
 struct at_layer {};
 
-template <class Where, class Input, class Broken>
+// Words: empty on GCC, which prints a rule's text whole. Clang prints only the first 34 characters
+// of a string template argument, so there the text comes again in pieces it prints whole:
+// `rule_text<FixedString<31>{"Linear needs a flat input Shap"}, FixedString<28>{"e<F>; put ..."}>`.
+template <class Where, class Input, class Broken, class... Words>
 struct shape_error {
   static_assert(sizeof(Where) == 0,
                 "tessera: shape error -- the line above names the layer, its position, its input "
                 "shape and the rule it breaks");
 };
+
+template <FixedString... Pieces>
+struct rule_text {};
+
+namespace detail {
+inline constexpr std::size_t rule_piece = 30;  // clang prints up to 34
+template <FixedString Text, std::size_t I>
+consteval auto rule_text_piece() {
+  constexpr std::size_t size = sizeof(Text.text) - 1, at = I * rule_piece;
+  constexpr std::size_t length = size - at < rule_piece ? size - at : rule_piece;
+  char piece[length + 1] = {};
+  for (std::size_t k = 0; k < length; ++k) piece[k] = Text.text[at + k];
+  return FixedString<length + 1>(piece);
+}
+template <FixedString Text, std::size_t... I>
+auto rule_text_of(std::index_sequence<I...>) -> rule_text<rule_text_piece<Text, I>()...>;
+template <class Broken>
+struct rule_words;
+template <FixedString Text, class... Detail>
+struct rule_words<Rule<Text, Detail...>> {
+  using type = decltype(rule_text_of<Text>(
+      std::make_index_sequence<(sizeof(Text.text) - 1 + rule_piece - 1) / rule_piece>{}));
+};
+}  // namespace detail
 
 // The output of a layer whose rule broke; everything after it is skipped, so the first error is
 // the only one.
@@ -129,7 +157,12 @@ consteval auto bind_layer() {
   if constexpr (std::is_same_v<In, InvalidShape>) {
     return std::type_identity<InvalidModule<In>>{};
   } else if constexpr (!shape_ok<L, In>) {
-    [[maybe_unused]] shape_error<at_layer<Position, L>, In, decltype(L::template check<In>())> e;
+    using Broken = decltype(L::template check<In>());
+#if defined(__clang__)
+    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken, typename rule_words<Broken>::type> e;
+#else
+    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken> e;
+#endif
     return std::type_identity<InvalidModule<In>>{};
   } else {
     return std::type_identity<typename L::template Module<In, T, Dev>>{};
