@@ -285,7 +285,6 @@ class Model {
                              ": the model was moved from (assign a model to it first)");
   }
 
-
   // Arena layout, each region n samples long:
   // [inputs][output][kept][scratch][output gradient][input gradient][gradients between layers].
   // A single output's gradient is read from the caller's memory; only a pack is gathered here.

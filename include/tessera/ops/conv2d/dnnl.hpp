@@ -198,30 +198,30 @@ class DnnlConvPlan {
     return *dnnl_primitive_desc_query_md(pd.get(), what, index);
   }
 
-  void input(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
-             const dnnl_memory_desc_t& user_md) {
-    if (dnnl_memory_desc_equal(&wanted, &user_md)) {
+  // Binds `arg` to the user's memory where the primitive takes the user's layout (and `direct` is
+  // allowed), else to a new memory of the step's own, which it returns.
+  dnnl_memory_t bind(Step& step, int arg, const dnnl_memory_desc_t& wanted,
+                     const dnnl_c::Memory& user, const dnnl_memory_desc_t& user_md, bool direct) {
+    if (direct && dnnl_memory_desc_equal(&wanted, &user_md)) {
       step.args.push_back({arg, user.get()});
-      return;
+      return nullptr;
     }
     step.own.push_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE));
-    const dnnl_memory_t inner = step.own.back().get();
-    step.args.push_back({arg, inner});
-    step.before.push_back({make_reorder(user.get(), inner, false), user.get(), inner});
+    step.args.push_back({arg, step.own.back().get()});
+    return step.own.back().get();
+  }
+  void input(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
+             const dnnl_memory_desc_t& user_md) {
+    if (const dnnl_memory_t inner = bind(step, arg, wanted, user, user_md, true))
+      step.before.push_back({make_reorder(user.get(), inner, false), user.get(), inner});
   }
   // `accumulate`: the user's memory gets the result added (PyTorch's gradient accumulation);
   // oneDNN overwrites its outputs, so the result goes through the step's memory and a reorder that
   // sums into the user's.
   void output(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
               const dnnl_memory_desc_t& user_md, bool accumulate = false) {
-    if (dnnl_memory_desc_equal(&wanted, &user_md) && !accumulate) {
-      step.args.push_back({arg, user.get()});
-      return;
-    }
-    step.own.push_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE));
-    const dnnl_memory_t inner = step.own.back().get();
-    step.args.push_back({arg, inner});
-    step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
+    if (const dnnl_memory_t inner = bind(step, arg, wanted, user, user_md, !accumulate))
+      step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
   }
 
   void plan(const ConvGeometry& g, bool transposed, index n, bool with_bias) {
@@ -231,16 +231,18 @@ class DnnlConvPlan {
     weights_md_ = dnnl_c::desc({g.out_channels, g.in_channels, g.kernel, g.kernel},
                                transposed ? dnnl_iohw : dnnl_oihw);
     bias_md_ = dnnl_c::desc({g.out_channels}, dnnl_x);
-    src_any_ = dnnl_c::desc({n, g.in_channels, g.in_h, g.in_w}, dnnl_format_tag_any);
-    dst_any_ = dnnl_c::desc({n, g.out_channels, g.out_h, g.out_w}, dnnl_format_tag_any);
-    weights_any_ = dnnl_c::desc({g.out_channels, g.in_channels, g.kernel, g.kernel}, dnnl_format_tag_any);
     // The steps refer to the user memories: drop them before those are replaced.
     forward_ = Step{};
     backward_data_ = Step{};
     backward_weights_ = Step{};
-    for (auto [memory, md] : {std::pair{&src_, &src_md_}, {&weights_, &weights_md_}, {&dst_, &dst_md_},
-                              {&bias_, &bias_md_}, {&diff_src_, &src_md_}, {&diff_weights_, &weights_md_},
-                              {&diff_dst_, &dst_md_}, {&diff_bias_, &bias_md_}})
+    for (auto [memory, md] : {std::pair{&src_, &src_md_},
+                              {&weights_, &weights_md_},
+                              {&dst_, &dst_md_},
+                              {&bias_, &bias_md_},
+                              {&diff_src_, &src_md_},
+                              {&diff_weights_, &weights_md_},
+                              {&diff_dst_, &dst_md_},
+                              {&diff_bias_, &bias_md_}})
       *memory = dnnl_c::memory(*md, engine_.get(), DNNL_MEMORY_NONE);
     batch_ = n;
     transposed_ = transposed;
@@ -248,12 +250,24 @@ class DnnlConvPlan {
     forward_ = plan_forward(g);
   }
 
-  // Strides, dilations (oneDNN counts from 0) and padding, which every descriptor takes.
+  // What every descriptor takes: the user's shapes with the layout left to oneDNN, strides,
+  // dilations (oneDNN counts from 0) and padding.
   struct Window {
+    dnnl_memory_desc_t src, weights, dst;
     dnnl_dims_t strides, dilates, padding_l, padding_r;
   };
+  static dnnl_memory_desc_t any_layout(const dnnl_memory_desc_t& md) {
+    dnnl_memory_desc_t any;
+    dnnl_c::check(
+        dnnl_memory_desc_init_by_tag(&any, md.ndims, md.dims, dnnl_f32, dnnl_format_tag_any),
+        "memory_desc_init_by_tag");
+    return any;
+  }
   Window window(const ConvGeometry& g) const {
     Window w{};
+    w.src = any_layout(src_md_);
+    w.weights = any_layout(weights_md_);
+    w.dst = any_layout(dst_md_);
     w.strides[0] = w.strides[1] = g.stride;
     w.dilates[0] = w.dilates[1] = g.dilation - 1;
     w.padding_l[0] = w.padding_l[1] = g.padding;
@@ -261,7 +275,8 @@ class DnnlConvPlan {
     w.padding_r[1] = transposed_ ? transposed_padding_r(g, g.in_w, g.out_w) : g.padding;
     return w;
   }
-  dnnl_c::PrimitiveDesc make_pd(const dnnl_convolution_desc_t& d, const_dnnl_primitive_desc_t hint) {
+  dnnl_c::PrimitiveDesc make_pd(const dnnl_convolution_desc_t& d,
+                                const_dnnl_primitive_desc_t hint) {
     dnnl_c::PrimitiveDesc pd;
     dnnl_c::check(dnnl_primitive_desc_create(pd.out(), &d, nullptr, engine_.get(), hint),
                   "primitive_desc_create");
@@ -277,15 +292,14 @@ class DnnlConvPlan {
     const Window w = window(g);
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
     dnnl_convolution_desc_t d;
-    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_forward_desc_init(
-                                    &d, dnnl_forward_training, dnnl_deconvolution_direct, &src_any_,
-                                    &weights_any_, bias, &dst_any_, w.strides, w.dilates,
-                                    w.padding_l, w.padding_r)
-                              : dnnl_dilated_convolution_forward_desc_init(
-                                    &d, dnnl_forward_training, dnnl_convolution_direct, &src_any_,
-                                    &weights_any_, bias, &dst_any_, w.strides, w.dilates,
-                                    w.padding_l, w.padding_r),
-                  "convolution_forward_desc_init");
+    dnnl_c::check(
+        transposed_ ? dnnl_dilated_deconvolution_forward_desc_init(
+                          &d, dnnl_forward_training, dnnl_deconvolution_direct, &w.src, &w.weights,
+                          bias, &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r)
+                    : dnnl_dilated_convolution_forward_desc_init(
+                          &d, dnnl_forward_training, dnnl_convolution_direct, &w.src, &w.weights,
+                          bias, &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r),
+        "convolution_forward_desc_init");
     forward_pd_ = make_pd(d, nullptr);
     Step step = step_of(forward_pd_);
     input(step, DNNL_ARG_SRC, query(forward_pd_, dnnl_query_src_md), src_, src_md_);
@@ -300,11 +314,11 @@ class DnnlConvPlan {
     const Window w = window(g);
     dnnl_convolution_desc_t d;
     dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_data_desc_init(
-                                    &d, dnnl_deconvolution_direct, &src_any_, &weights_any_,
-                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r)
+                                    &d, dnnl_deconvolution_direct, &w.src, &w.weights, &w.dst,
+                                    w.strides, w.dilates, w.padding_l, w.padding_r)
                               : dnnl_dilated_convolution_backward_data_desc_init(
-                                    &d, dnnl_convolution_direct, &src_any_, &weights_any_,
-                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r),
+                                    &d, dnnl_convolution_direct, &w.src, &w.weights, &w.dst,
+                                    w.strides, w.dilates, w.padding_l, w.padding_r),
                   "convolution_backward_data_desc_init");
     const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
     Step step = step_of(pd);
@@ -319,11 +333,11 @@ class DnnlConvPlan {
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
     dnnl_convolution_desc_t d;
     dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_weights_desc_init(
-                                    &d, dnnl_deconvolution_direct, &src_any_, &weights_any_, bias,
-                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r)
+                                    &d, dnnl_deconvolution_direct, &w.src, &w.weights, bias, &w.dst,
+                                    w.strides, w.dilates, w.padding_l, w.padding_r)
                               : dnnl_dilated_convolution_backward_weights_desc_init(
-                                    &d, dnnl_convolution_direct, &src_any_, &weights_any_, bias,
-                                    &dst_any_, w.strides, w.dilates, w.padding_l, w.padding_r),
+                                    &d, dnnl_convolution_direct, &w.src, &w.weights, bias, &w.dst,
+                                    w.strides, w.dilates, w.padding_l, w.padding_r),
                   "convolution_backward_weights_desc_init");
     const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
     Step step = step_of(pd);
@@ -332,8 +346,8 @@ class DnnlConvPlan {
     output(step, DNNL_ARG_DIFF_WEIGHTS, query(pd, dnnl_query_diff_weights_md), diff_weights_,
            weights_md_, true);
     if (with_bias_)
-      output(step, DNNL_ARG_DIFF_BIAS, query(pd, dnnl_query_diff_weights_md, 1), diff_bias_, bias_md_,
-             true);
+      output(step, DNNL_ARG_DIFF_BIAS, query(pd, dnnl_query_diff_weights_md, 1), diff_bias_,
+             bias_md_, true);
     return step;
   }
 
@@ -355,8 +369,6 @@ class DnnlConvPlan {
   bool transposed_ = false, with_bias_ = false;
   // The user's tensors, NCHW and PyTorch's weight layout; their data pointers are set on each call.
   dnnl_memory_desc_t src_md_{}, dst_md_{}, weights_md_{}, bias_md_{};
-  // The same shapes with the layout left to oneDNN.
-  dnnl_memory_desc_t src_any_{}, dst_any_{}, weights_any_{};
   dnnl_c::Memory src_, weights_, dst_, bias_, diff_src_, diff_weights_, diff_dst_, diff_bias_;
   dnnl_c::PrimitiveDesc forward_pd_;
   // Steps without a primitive are not planned yet.
