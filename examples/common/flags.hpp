@@ -3,8 +3,8 @@
 // of the library: examples only.
 //   Flags flags("mlp_gan", "Trains the seed-004 MLP GAN on Fashion-MNIST.");
 //   int epochs = 20;
-//   flags.add("epochs", epochs, "passes over the 60,000 training images", examples::between(1,
-//   10000)); flags.parse(argc, argv);   // exits 0 after --help, 2 after a bad flag
+//   flags.add("epochs", epochs, "passes over the training images", examples::between(1, 10000));
+//   flags.parse(argc, argv);   // exits 0 after --help, 2 after a bad flag
 // A bad flag is one line on stderr naming the flag and what it accepts:
 //   mlp_gan: --epochs: '3x' is not an integer from 1 to 10000
 #pragma once
