@@ -12,7 +12,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "../support/training_fixtures.hpp"
+#include "../support/fixtures.hpp"
 #include "tessera/compose/sequential.hpp"
 #include "tessera/layers/linear.hpp"
 #include "tessera/model.hpp"

@@ -1,6 +1,6 @@
 // Convolutions on the CPU. Float goes through oneDNN where it is present (dnnl.hpp); double, and
-// float without oneDNN, go through im2col/col2im around one GEMM for the whole batch (Eigen over
-// OpenBLAS): the column matrix of the whole batch makes one large product instead of n small ones.
+// float without oneDNN, go through im2col/col2im around one GEMM for the whole batch (ops/gemm.hpp):
+// the column matrix of the whole batch makes one large product instead of n small ones.
 // Backward reuses the forward pieces: a convolution's data gradient is the transposed convolution
 // of the swapped geometry and vice versa; the weight gradient is one more GEMM over the batch.
 #pragma once
@@ -17,7 +17,7 @@
 
 #include "tessera/core/device.hpp"
 #include "tessera/ops/conv2d/geometry.hpp"
-#include "tessera/ops/eigen.hpp"
+#include "tessera/ops/gemm.hpp"
 
 namespace tessera::ops {
 
@@ -121,10 +121,7 @@ TESSERA_OMP(parallel for schedule(static))
   for (index s = 0; s < n; ++s)
     im2col(g, x + std::size_t(s) * in_size, col, columns, std::size_t(s) * pixels);
 
-  ConstMatrixMap<T> W(weight, g.out_channels, index(rows));
-  ConstMatrixMap<T> C(col, index(rows), index(columns));
-  MatrixMap<T> P(product, g.out_channels, index(columns));
-  P.noalias() = W * C;
+  gemm(Op::none, Op::none, g.out_channels, index(columns), index(rows), weight, col, T(0), product);
 
 TESSERA_OMP(parallel for collapse(2) schedule(static))
   for (index s = 0; s < n; ++s)
@@ -148,10 +145,7 @@ void gemm_conv_transpose2d(const ConvGeometry& g, const T* x, const T* weight, c
   T* col = scratch + std::size_t(g.in_channels) * columns;
 
   channel_rows(x, g.in_channels, pixels, n, xt);
-  ConstMatrixMap<T> W(weight, g.in_channels, index(rows));
-  ConstMatrixMap<T> X(xt, g.in_channels, index(columns));
-  MatrixMap<T> C(col, index(rows), index(columns));
-  C.noalias() = W.transpose() * X;
+  gemm(Op::transpose, Op::none, index(rows), index(columns), g.in_channels, weight, xt, T(0), col);
 
   // The output is the image of col2im: as a convolution geometry, its "input" is our output.
   const ConvGeometry image = g.swapped();
@@ -183,9 +177,7 @@ TESSERA_OMP(parallel for schedule(static))
     im2col(g, x + std::size_t(s) * in_size, col, columns, std::size_t(s) * pixels);
   channel_rows(dy, g.out_channels, pixels, n, dy_rows);
 
-  ConstMatrixMap<T> C(col, index(rows), index(columns));
-  ConstMatrixMap<T> dY(dy_rows, g.out_channels, index(columns));
-  MatrixMap<T>(weight_grad, g.out_channels, index(rows)).noalias() += dY * C.transpose();
+  gemm(Op::none, Op::transpose, g.out_channels, index(rows), index(columns), dy_rows, col, T(1), weight_grad);
 }
 
 // bias_grad[c] += the sum of dy over the batch and the pixels of channel c.

@@ -1,17 +1,21 @@
-// Linear on the CPU: one GEMM through Eigen (OpenBLAS underneath).
+// Linear on the CPU: one GEMM (OpenBLAS where present), the bias added in a loop.
 #pragma once
 
 #include "tessera/core/device.hpp"
-#include "tessera/ops/eigen.hpp"
+#include "tessera/core/parallel.hpp"
+#include "tessera/ops/gemm.hpp"
 
 namespace tessera::ops {
 
+// y = x W^T + b: x is n x in, W out x in (PyTorch's layout).
 template <class T>
 void linear_forward(Cpu, const T* x, const T* weight, const T* bias, T* y, index n, int in, int out) {
-  cpu::ConstMatrixMap<T> X(x, n, in), W(weight, out, in);
-  cpu::MatrixMap<T> Y(y, n, out);
-  Y.noalias() = X * W.transpose();
-  if (bias) Y.rowwise() += cpu::ConstVectorMap<T>(bias, out).transpose();
+  using cpu::Op;
+  cpu::gemm(Op::none, Op::transpose, n, out, in, x, weight, T(0), y);
+  if (!bias) return;
+TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * std::size_t(out) > 32768))
+  for (index s = 0; s < n; ++s)
+    for (int o = 0; o < out; ++o) y[std::size_t(s) * std::size_t(out) + std::size_t(o)] += bias[o];
 }
 
 // dx = dy W (when dx is not null); with weight_grad, also dW += dy^T x and db += the column sums
@@ -19,10 +23,12 @@ void linear_forward(Cpu, const T* x, const T* weight, const T* bias, T* y, index
 template <class T>
 void linear_backward(Cpu, const T* x, const T* weight, const T* dy, T* dx, T* weight_grad, T* bias_grad,
                      index n, int in, int out) {
-  cpu::ConstMatrixMap<T> X(x, n, in), W(weight, out, in), dY(dy, n, out);
-  if (dx) cpu::MatrixMap<T>(dx, n, in).noalias() = dY * W;
-  if (weight_grad) cpu::MatrixMap<T>(weight_grad, out, in).noalias() += dY.transpose() * X;
-  if (bias_grad) cpu::VectorMap<T>(bias_grad, out) += dY.colwise().sum().transpose();
+  using cpu::Op;
+  if (dx) cpu::gemm(Op::none, Op::none, n, in, out, dy, weight, T(0), dx);
+  if (weight_grad) cpu::gemm(Op::transpose, Op::none, out, in, n, dy, x, T(1), weight_grad);
+  if (bias_grad)
+    for (index s = 0; s < n; ++s)
+      for (int o = 0; o < out; ++o) bias_grad[o] += dy[std::size_t(s) * std::size_t(out) + std::size_t(o)];
 }
 
 }  // namespace tessera::ops

@@ -1,5 +1,5 @@
-// Reading the fixtures that tests/fixtures/make_training_fixtures.py writes (float64 and int64
-// tensors from PyTorch) and comparing against them with a tolerance.
+// Reading the PyTorch fixtures under tests/fixtures (written by the make_*fixtures.py scripts
+// there: float32, float64 and int64 tensors) and comparing against them with a tolerance.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +15,12 @@
 
 namespace tessera::testing {
 
+// tests/fixtures/<case>.safetensors
+inline io::SafetensorsFile fixture(const std::string& case_name) {
+  return io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/" + case_name + ".safetensors");
+}
+
+// tests/fixtures/train/<case>.safetensors (make_training_fixtures.py)
 inline io::SafetensorsFile training_fixture(const std::string& case_name) {
   return io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/train/" + case_name +
                               ".safetensors");
@@ -28,18 +34,21 @@ inline const io::TensorRecord& fixture_record(const io::SafetensorsFile& file,
   return it->second;
 }
 
-// A float64 tensor's elements, converted to T.
+// A float32 or float64 tensor's elements, converted to T.
 template <class T>
 std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
   const io::TensorRecord& r = fixture_record(file, name);
-  REQUIRE(r.dtype == io::Dtype::F64);
-  std::vector<T> out(r.data.size() / sizeof(double));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    double v;
-    std::memcpy(&v, r.data.data() + i * sizeof(double), sizeof v);
-    out[i] = T(v);
-  }
-  return out;
+  REQUIRE((r.dtype == io::Dtype::F64 || r.dtype == io::Dtype::F32));
+  const auto read = [&]<class Stored>(Stored) {
+    std::vector<T> out(r.data.size() / sizeof(Stored));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      Stored v;
+      std::memcpy(&v, r.data.data() + i * sizeof v, sizeof v);
+      out[i] = T(v);
+    }
+    return out;
+  };
+  return r.dtype == io::Dtype::F64 ? read(double{}) : read(float{});
 }
 
 inline double fixture_scalar(const io::SafetensorsFile& file, const std::string& name) {
