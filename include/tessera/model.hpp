@@ -1,6 +1,6 @@
 // `Model<Spec, Input, Device, Scalar>` binds a layer spec to its input shape(s) and owns what the
 // spec only describes: the parameters and gradients (two contiguous blocks), the buffers, the
-// activation arena, the train/eval mode and the random generator.
+// activation arena, the train/eval modes and the random generator.
 #pragma once
 
 #include <cstdint>
@@ -15,62 +15,12 @@
 #include "tessera/core/tensor.hpp"
 #include "tessera/core/summary.hpp"
 #include "tessera/core/tensor_entry.hpp"
+#include "tessera/detail/layout.hpp"
 #include "tessera/io/weights.hpp"
 
 namespace tessera {
 
 namespace detail {
-// Gives each parameter and buffer its place in the model's blocks, in forward order.
-template <class T>
-struct Layout {
-  T* next_value;
-  T* next_grad;
-  T* next_buffer;
-  std::vector<TensorEntry<T>>& entries;
-  std::string prefix;
-  std::string layer;
-
-  static std::size_t count(const Dims& dims) {
-    std::size_t s = 1;
-    for (auto d : dims) s *= std::size_t(d);
-    return s;
-  }
-  void parameter(std::string_view name, Param<T>& p, Dims dims, Init init) {
-    p.value = next_value;
-    p.grad = next_grad;
-    const std::size_t s = count(dims);
-    next_value += s;
-    next_grad += s;
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::parameter, std::move(dims),
-                       p.value, p.grad, nullptr, init, layer});
-  }
-  void buffer(std::string_view name, T*& b, Dims dims, Init init) {
-    b = next_buffer;
-    next_buffer += count(dims);
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::buffer, std::move(dims), b,
-                       nullptr, nullptr, init, layer});
-  }
-  void counter(std::string_view name, std::int64_t& c) {
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::counter, Dims{}, nullptr,
-                       nullptr, &c, Init::zeros(), layer});
-  }
-  template <class M>
-  void child(std::string_view segment, M& m) {
-    const std::string saved = prefix, saved_layer = layer;
-    prefix = join_name(prefix, segment);
-    layer = layer_type<M>();
-    m.visit(*this);
-    prefix = saved;
-    layer = saved_layer;
-  }
-  // "Conv2d" from "Conv2d(3, 64, ...)".
-  template <class M>
-  static std::string layer_type() {
-    const std::string text = M::describe();
-    return text.substr(0, text.find('('));
-  }
-};
-
 // The batch of the first of several views (forward's inputs, backward's gradients).
 template <class First, class... Rest>
 index first_batch(const First& first, const Rest&...) {
@@ -84,10 +34,12 @@ class Model {
  public:
   using module_type = bind_t<Spec, In, T, Dev, 0>;
   using Input = In;
-  using Output = typename module_type::output_shape;
+  // After a shape error (reported by bind_t, the only error) the model compiles on quietly with a
+  // stand-in output.
+  using Output = std::conditional_t<reported_v<typename module_type::output_shape>, In,
+                                    typename module_type::output_shape>;
   using scalar = T;
   using device = Dev;
-  static_assert(!std::is_same_v<Output, InvalidShape>, "tessera: the model has a shape error (above)");
 
   static constexpr Input input_shape{};
   static constexpr Output output_shape{};
@@ -110,8 +62,14 @@ class Model {
     values_.assign(parameter_count, T(0));
     grads_.assign(parameter_count, T(0));
     buffers_.assign(buffer_count, T(0));
-    detail::Layout<T> layout{values_.data(), grads_.data(), buffers_.data(), entries_,
-                             std::string(segment_of<Spec>::name),
+    root_ = std::string(segment_of<Spec>::name);
+    modes_.add_module(root_);
+    detail::Layout<T> layout{values_.data(),
+                             grads_.data(),
+                             buffers_.data(),
+                             entries_,
+                             modes_,
+                             root_,
                              detail::Layout<T>::template layer_type<module_type>()};
     module_->visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
@@ -160,10 +118,16 @@ class Model {
   // several outputs, valid until the next forward.
   template <class... X>
   auto forward(const X&... xs) {
-    const T* x = pack_inputs(xs...);
+    live("forward");
     const index n = detail::first_batch(xs...);
-    run(x, n);
-    return unpack_outputs(n);
+    if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
+    reserve(n);
+    const T* x = gather_inputs(input_data(n), "forward", xs...);
+    Context<T> cx{scratch_data(n), &rng_};
+    module_->forward(x, output_data(n), n, kept_data(n), cx);
+    last_input_ = x;
+    last_batch_ = n;
+    return outputs_at(output_data(n), n);
   }
 
   // After a forward: dys holds dL/d(output), one view per output (zeros for an output the loss does
@@ -221,27 +185,25 @@ class Model {
     T* out = in + std::size_t(n) * In::size;
     T* keep = out + std::size_t(n) * Output::size;
     T* scratch = keep + std::size_t(n) * inference_size_of<module_type>();
-    const T* x = in;
-    if constexpr (SingleShape<In>) {
-      static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
-      x = (View<In, const T>(xs), ...).data();
-    } else {
-      static_assert(sizeof...(X) == In::count, "tessera: give predict one view per model input");
-      if (((xs.batch() != n) || ...))
-        throw std::invalid_argument("tessera::Model::predict: the inputs have different batch sizes");
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (copy_to<I>(View<shape_at<I, In>, const T>(xs), in, n), ...);
-      }(std::make_index_sequence<In::count>{});
-    }
-    Context<T> cx{scratch, training_, &rng_};
-    cx.keep = false;
+    const T* x = gather_inputs(in, "predict", xs...);
+    Context<T> cx{scratch, &rng_};
+    cx.backward_follows = false;
     module_->forward(x, out, n, keep, cx);
     return outputs_at(out, n);
   }
 
-  void train(bool on = true) { training_ = on; }
-  void eval() { training_ = false; }
-  bool is_training() const { return training_; }
+  // Training or evaluation mode (BatchNorm's statistics, Dropout), as PyTorch's module.train(on)
+  // and module.eval(): for the whole model, or for the submodule at a state_dict path and
+  // everything below it ("encoder", "main.3"), so that, say, Dropout can be off in a model that
+  // trains, or a frozen encoder keep its running statistics. A model starts in training mode.
+  void train(bool on = true) { modes_.set(on, root_, "train"); }
+  void train(bool on, std::string_view path) { modes_.set(on, path, "train"); }
+  void eval() { train(false); }
+  void eval(std::string_view path) { modes_.set(false, path, "eval"); }
+  // The mode of the whole model, or of the submodule at `path` (its own flag, as PyTorch's
+  // module.training: a parent set to eval after a child was set to train says false).
+  bool is_training() const { return modes_.training(root_, "is_training"); }
+  bool is_training(std::string_view path) const { return modes_.training(path, "is_training"); }
   Generator& generator() { return rng_; }
 
   module_type& module() {
@@ -300,15 +262,6 @@ class Model {
   T* input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * output_grad_size; }
   T* gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
 
-  void run(const T* x, index n) {
-    if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
-    reserve(n);
-    Context<T> cx{scratch_data(n), training_, &rng_};
-    module_->forward(x, output_data(n), n, kept_data(n), cx);
-    last_input_ = x;
-    last_batch_ = n;
-  }
-
   template <class... G>
   void run_backward(bool want_input, const G&... dys) {
     live("backward");
@@ -335,7 +288,7 @@ class Model {
     }
     bool trainable = false;
     for (auto& e : entries_) trainable |= e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad;
-    Context<T> cx{scratch_data(n), training_, &rng_, gradients_data(n), trainable};
+    Context<T> cx{scratch_data(n), &rng_, gradients_data(n), trainable};
     module_->backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
                       kept_data(n), cx);
   }
@@ -344,32 +297,29 @@ class Model {
     std::copy(dy.data(), dy.data() + dy.size(), output_grad_data(n) + std::size_t(n) * pack_offset<I, Output>());
   }
 
+  // The model's input as one pointer: a single input is read where it lies; several, checked for
+  // one batch size, are gathered into `pack` (n samples of In::size).
   template <class... X>
-  const T* pack_inputs(const X&... xs) {
+  static const T* gather_inputs(T* pack, const char* caller, const X&... xs) {
     if constexpr (SingleShape<In>) {
       static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
       return (View<In, const T>(xs), ...).data();
     } else {
-      static_assert(sizeof...(X) == In::count, "tessera: give forward one view per model input");
+      static_assert(sizeof...(X) == In::count, "tessera: give the model one view per input");
       const index n = detail::first_batch(xs...);
       if (((xs.batch() != n) || ...))
-        throw std::invalid_argument("tessera::Model::forward: the inputs have different batch sizes");
-      reserve(n);
+        throw std::invalid_argument(std::string("tessera::Model::") + caller +
+                                    ": the inputs have different batch sizes");
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (copy_input<I>(View<shape_at<I, In>, const T>(xs), n), ...);
+        (copy_to<I>(View<shape_at<I, In>, const T>(xs), pack, n), ...);
       }(std::make_index_sequence<In::count>{});
-      return input_data(n);
+      return pack;
     }
-  }
-  template <std::size_t I>
-  void copy_input(View<shape_at<I, In>, const T> x, index n) {
-    copy_to<I>(x, input_data(n), n);
   }
   template <std::size_t I>
   static void copy_to(View<shape_at<I, In>, const T> x, T* inputs, index n) {
     std::copy(x.data(), x.data() + x.size(), inputs + std::size_t(n) * pack_offset<I, In>());
   }
-  auto unpack_outputs(index n) { return outputs_at(output_data(n), n); }
   static auto outputs_at(const T* out, index n) {
     if constexpr (SingleShape<Output>) {
       return View<Output, const T>(out, n);
@@ -390,7 +340,8 @@ class Model {
   const T* last_input_ = nullptr;  // the forward's input, read again by backward
   index last_batch_ = 0;           // 0: no forward since the arena was (re)made
   Generator rng_;
-  bool training_ = true;
+  std::string root_;           // the root module's path: "" (or a Named spec's name)
+  detail::ModeTable modes_;
 };
 
 }  // namespace tessera

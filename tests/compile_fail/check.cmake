@@ -1,5 +1,6 @@
-# Runs one compile-fail test (cmake -P): SOURCE must fail to compile, and a regex must match within the
-# first 15 lines of the compiler's stderr, so that the error a user sees first is the one we meant.
+# Runs one compile-fail test (cmake -P): SOURCE must fail to compile with exactly one error (one
+# mistake, one error), and a regex must match within the first 15 lines of the compiler's stderr,
+# so that the error a user sees first is the one we meant.
 #   -DCOMPILER=<c++>  -DSOURCE=<file.cpp>  -DFLAGS_FILE=<flags-CONFIG.cmake>  [-DREGEX_FILE=<file>]
 #   [-DCOMPILER_ID=<GNU|Clang>]
 # Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax),
@@ -48,6 +49,17 @@ execute_process(COMMAND ${COMPILER} ${args} ${SOURCE}
                 RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(result EQUAL 0)
   message(FATAL_ERROR "${SOURCE} compiled, but it must not.")
+endif()
+
+# One mistake, one error: no cascade after the first.
+string(REGEX MATCHALL "[^\n]*:[0-9]+:[0-9]+: error: " errors "${err}")
+list(LENGTH errors error_count)
+if(NOT error_count EQUAL 1)
+  string(JOIN " " command ${COMPILER} ${args} ${SOURCE})
+  string(SUBSTRING "${err}" 0 6000 start)
+  message(NOTICE "${command}\nIts errors begin:\n${start}")
+  message(FATAL_ERROR "${SOURCE} failed to compile, as it should, but with ${error_count} errors: "
+                      "one mistake must give one error.")
 endif()
 
 # The first ${head_lines} lines of stderr.

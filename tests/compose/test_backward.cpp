@@ -20,8 +20,8 @@ TEST_CASE("Residual adds the skip's gradient") {
   check_gradients<ts::Residual<ts::Sequential<ts::Linear<4>, ts::ReLU, ts::Linear<4>>>, ts::Shape<4>>();
 }
 
-TEST_CASE("Concat of branches sums the input gradients and splits the output gradient") {
-  check_gradients<ts::Sequential<ts::Concat<ts::Identity, ts::Linear<3>, ts::Sequential<ts::Linear<2>, ts::ReLU>>,
+TEST_CASE("CatBranches of branches sums the input gradients and splits the output gradient") {
+  check_gradients<ts::Sequential<ts::CatBranches<ts::Identity, ts::Linear<3>, ts::Sequential<ts::Linear<2>, ts::ReLU>>,
                                  ts::Linear<2>>,
                   ts::Shape<4>>();
 }

@@ -105,9 +105,9 @@ TEST_CASE("Conv2d and ConvTranspose2d match hand-computed sums", "[core][conv]")
         std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
 }
 
-TEST_CASE("Residual adds, Concat joins channels, Parallel and Cat route a pack", "[core][compose]") {
+TEST_CASE("Residual adds, CatBranches joins channels, Parallel and Cat route a pack", "[core][compose]") {
   using Net = ts::Sequential<ts::Residual<ts::Conv2d<1, 1, 1, 0, ts::no_bias>>,
-                             ts::Concat<ts::Identity, ts::Conv2d<1, 1, 1, 0, ts::no_bias>>>;
+                             ts::CatBranches<ts::Identity, ts::Conv2d<1, 1, 1, 0, ts::no_bias>>>;
   ts::Model<Net, ts::Shape<1, 1, 2>> m;
   set(m, "0.weight", {2});    // F(x) = 2x, so the residual gives 3x
   set(m, "1.1.weight", {-1}); // the second branch negates

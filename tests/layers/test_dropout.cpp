@@ -70,7 +70,7 @@ TEMPLATE_TEST_CASE("Dropout keeps its scaled mask for backward", "[layers][dropo
   const auto x = nonzero_input<T, S>(5);
   std::vector<T> y(x.size()), mask(x.size());
   ts::Generator g(3);
-  ts::Context<T> cx{nullptr, true, &g};
+  ts::Context<T> cx{nullptr, &g};
   dropout.forward(x.data(), y.data(), 5, mask.data(), cx);
   const T scale = T(1) / T(0.75);
   std::size_t dropped = 0;
@@ -83,7 +83,7 @@ TEMPLATE_TEST_CASE("Dropout keeps its scaled mask for backward", "[layers][dropo
   CHECK(dropped < x.size());
 
   // In evaluation the mask is all ones (backward is then the identity) and no generator is needed.
-  cx.training = false;
+  dropout.mode.training = false;
   cx.rng = nullptr;
   dropout.forward(x.data(), y.data(), 5, mask.data(), cx);
   for (std::size_t i = 0; i < x.size(); ++i) {

@@ -173,7 +173,7 @@ TEMPLATE_TEST_CASE("BatchNorm2d keeps x-hat, and the mean and invstd it used", "
   CHECK(double(bn.invstd[1]) == Approx(1 / std::sqrt(1e-5)));
   std::vector<T> y(16), keep(16);
   ts::Generator g;
-  ts::Context<T> cx{nullptr, true, &g};
+  ts::Context<T> cx{nullptr, &g};
   bn.forward(x.data(), y.data(), 2, keep.data(), cx);
   for (int i = 0; i < 16; ++i) CHECK(double(y[i]) == Approx(3 * double(keep[i])));
   CHECK(double(keep[0]) == Approx(-1.5 / std::sqrt(1.25 + 1e-5)));

@@ -53,7 +53,7 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(branches).forward(input(std::integral_constant<std::size_t, I>{}),
                                      y + std::size_t(n) * pack_offset<I, output_shape>(), n,
-                                     cx.keep ? keep + std::size_t(n) * kept_offset<I>() : keep, cx),
+                                     cx.backward_follows ? keep + std::size_t(n) * kept_offset<I>() : keep, cx),
        ...);
     }(std::make_index_sequence<count>{});
   }

@@ -1,8 +1,8 @@
 // Concatenation on channels (or features), PyTorch's torch.cat(dim=1).
 //   `Cat`: a layer that joins a pack Shapes<A, B> into one tensor; all but the first extent must
 //     agree (same spatial size).
-//   `Concat<A, B>`: Cat of branches that read the same input -- the skip connection
-//     cat(x, inner(x)) is `Concat<Identity, Inner>`.
+//   `CatBranches<A, B>`: Cat of branches that read the same input -- the skip connection
+//     cat(x, inner(x)) is `CatBranches<Identity, Inner>`.
 #pragma once
 
 #include <array>
@@ -40,7 +40,7 @@ struct Cat {
   template <class In>
   static constexpr auto check() {
     if constexpr (!ShapePack<In>)
-      return Rule<"Cat joins a pack of tensors, Shapes<...>; use Concat<...> for branches of one input">{};
+      return Rule<"Cat joins a pack of tensors, Shapes<...>; use CatBranches<...> for branches of one input">{};
     else if constexpr (!detail::same_tails(In{}))
       return Rule<"Cat: all inputs need the same size in every extent but the first (same spatial size)">{};
     else
@@ -72,14 +72,16 @@ struct Cat {
 };
 
 template <class... B>
-struct Concat {
-  // Checked here rather than in the inner Cat, so that the error names this Concat, its position
+struct CatBranches {
+  // Checked here rather than in the inner Cat, so that the error names this CatBranches, its position
   // and the shapes its branches give.
   template <class In>
   static constexpr auto check() {
     using outputs = typename Branches<B...>::template Module<In, float, Cpu>::output_shape;
-    if constexpr (!detail::same_tails(outputs{}))
-      return Rule<"Concat: the branches give different sizes in an extent other than the first "
+    if constexpr (reported_v<outputs>)
+      return ShapeReported{};
+    else if constexpr (!detail::same_tails(outputs{}))
+      return Rule<"CatBranches: the branches give different sizes in an extent other than the first "
                   "(different spatial sizes); their outputs follow",
                   outputs>{};
     else
@@ -87,7 +89,7 @@ struct Concat {
   }
   template <class In, class T, class Dev>
   struct Module : Sequential<Inline<Branches<B...>>, Cat>::template Module<In, T, Dev> {
-    static std::string describe() { return "Concat"; }
+    static std::string describe() { return "CatBranches"; }
     // The branches are the children; the Cat that joins them is an implementation detail.
     template <class V>
     void visit(V& v) {

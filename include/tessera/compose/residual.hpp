@@ -13,7 +13,9 @@ struct Residual {
   template <class In>
   static constexpr auto check() {
     using inner = typename bind_t<F, In, float, Cpu>::output_shape;
-    if constexpr (std::is_same_v<inner, InvalidShape> || std::is_same_v<inner, In>)
+    if constexpr (reported_v<inner>)
+      return ShapeReported{};
+    else if constexpr (std::is_same_v<inner, In>)
       return ShapeOk{};
     else
       return Rule<"Residual: the block must give back the shape of its input, to be added to it",

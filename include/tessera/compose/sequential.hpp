@@ -121,9 +121,9 @@ struct Sequential {
       }(std::make_index_sequence<count>{});
     }
 
-    // Keeps every intermediate output for backward, unless cx.keep is false.
+    // Keeps every intermediate output for backward, unless cx.backward_follows is false.
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
-      if (cx.keep) {
+      if (cx.backward_follows) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
           (forward_layer<I>(x, y, n, keep, cx), ...);
         }(std::make_index_sequence<count>{});

@@ -137,8 +137,8 @@ struct UBlock {
       // The round trip first: the inner levels are bound (and their rules checked) only when
       // this level's size is sound, so the first error is the outermost one.
       using back = typename bind_t<round_trip, In, float, Cpu>::output_shape;
-      if constexpr (std::is_same_v<back, InvalidShape>) {
-        return ShapeOk{};  // reported where it broke
+      if constexpr (reported_v<back>) {
+        return ShapeReported{};
       } else if constexpr (!detail::same_spatial<In, back>()) {
         return Rule<"UBlock: the size entering Down does not come back from Up (an odd size "
                     "reaching a stride-2 pool?); the level, the size entering Down and the size "
@@ -146,8 +146,8 @@ struct UBlock {
                     unet_level<Level>, In, back>{};
       } else {
         using up = typename bind_t<path, In, float, Cpu>::output_shape;
-        if constexpr (std::is_same_v<up, InvalidShape>)
-          return ShapeOk{};
+        if constexpr (reported_v<up>)
+          return ShapeReported{};
         else
           return Merge::template check<In, up, Level>();
       }
@@ -158,8 +158,8 @@ struct UBlock {
   struct Parts {
     using up_shape = typename bind_t<path, In, float, Cpu>::output_shape;
     using skip = typename Merge::template skip_layer<In, up_shape>;
-    using concat = std::conditional_t<Merge::skip_first, Concat<skip, Inline<path>>,
-                                      Concat<Inline<path>, skip>>;
+    using concat = std::conditional_t<Merge::skip_first, CatBranches<skip, Inline<path>>,
+                                      CatBranches<Inline<path>, skip>>;
   };
 
   template <class In, class T, class Dev>

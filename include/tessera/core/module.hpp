@@ -52,11 +52,18 @@ struct Init {
 
 using Dims = std::vector<std::int64_t>;
 
+// A layer whose forward depends on training or evaluation (BatchNorm's statistics, Dropout) holds a
+// Mode and visits it (v.mode(mode)). Model::train and Model::eval set it for the whole model or for
+// one submodule's subtree, as PyTorch's module.train(on) does; like PyTorch's modules, a layer
+// starts in training mode. Backward follows the mode its forward ran in.
+struct Mode {
+  bool training = true;
+};
+
 // What a forward or backward call needs besides its tensors.
 template <class T>
 struct Context {
   T* scratch = nullptr;       // temporary memory: the model's largest scratch_size times the batch
-  bool training = false;      // BatchNorm batch statistics, Dropout
   Generator* rng = nullptr;   // Dropout masks
   // Backward only. Combinators take the gradients flowing between their children from the front of
   // this region (gradient_size per sample) and hand the rest on, like a stack.
@@ -64,7 +71,7 @@ struct Context {
   bool parameter_grads = true;  // false: the model is frozen, only input gradients are wanted
   // Forward only. false: nothing is kept for a backward (inference), so a combinator passes its
   // intermediates through two buffers and lets its children share one region instead.
-  bool keep = true;
+  bool backward_follows = true;
 };
 
 // The region after the first `used` elements per sample, for a combinator's children.
@@ -131,6 +138,17 @@ struct InvalidShape {
   static std::string to_string_with_batch(index) { return "<invalid>"; }
 };
 
+// Whether a shape is, or holds, the output of a layer whose rule broke: that error was reported
+// where it broke, and whatever reads the shape is skipped without another.
+template <class S>
+inline constexpr bool reported_v = std::is_same_v<S, InvalidShape>;
+template <class... S>
+inline constexpr bool reported_v<Shapes<S...>> = (reported_v<S> || ...);
+
+// What a combinator's check returns when a rule inside it broke (and was reported there): it is
+// skipped like a layer after a broken one, without a second error.
+struct ShapeReported {};
+
 template <class L, class In>
 inline constexpr bool shape_ok = std::is_same_v<decltype(L::template check<In>()), ShapeOk>;
 
@@ -151,29 +169,6 @@ struct InvalidModule {
   void backward(const T*, const T*, const T*, T*, index, T*, Cx&) {}
 };
 
-namespace detail {
-template <class L, class In, class T, class Dev, std::size_t Position>
-consteval auto bind_layer() {
-  if constexpr (std::is_same_v<In, InvalidShape>) {
-    return std::type_identity<InvalidModule<In>>{};
-  } else if constexpr (!shape_ok<L, In>) {
-    using Broken = decltype(L::template check<In>());
-#if defined(__clang__)
-    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken, typename rule_words<Broken>::type> e;
-#else
-    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken> e;
-#endif
-    return std::type_identity<InvalidModule<In>>{};
-  } else {
-    return std::type_identity<typename L::template Module<In, T, Dev>>{};
-  }
-}
-}  // namespace detail
-
-// The module of layer spec L for input shape In; a broken shape rule is reported here.
-template <class L, class In, class T, class Dev, std::size_t Position = 0>
-using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>())::type;
-
 // What every bound module provides. Combinators rely on exactly this.
 //   input_shape, output_shape   Shape or Shapes (per sample)
 //   parameter_count             trainable elements, as PyTorch counts them
@@ -190,6 +185,7 @@ using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>()):
 //                                 v.parameter(name, Param<T>&, Dims, Init)
 //                                 v.buffer(name, T*&, Dims, Init)
 //                                 v.counter(name, std::int64_t&)
+//                                 v.mode(Mode&)              (train/eval, for layers that differ)
 //                                 v.child(segment, module)   (segment "" adds no name)
 //   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y; keeps what backward
 //                               needs in `keep` (keep_size per sample)
@@ -201,8 +197,24 @@ using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>()):
 // Backward is written in terms of ops whose own derivatives are ops again (a convolution's data
 // gradient is a transposed convolution, an activation's is an elementwise map), so that a
 // second-order pass can be added per layer without changing this interface.
-template <class M>
-concept Module = requires(M m) {
+// The concept below states it; every spec is checked against it where it is bound (bind_t), and a
+// module that breaks it is reported there once, by name, with what it lacks.
+namespace detail {
+// A visitor with every call of the contract, declared only: what `visit` must accept.
+template <class T>
+struct ContractVisitor {
+  void parameter(std::string_view, Param<T>&, Dims, Init);
+  void buffer(std::string_view, T*&, Dims, Init);
+  void counter(std::string_view, std::int64_t&);
+  void mode(Mode&);
+  template <class M>
+  void child(std::string_view, M&);
+};
+}  // namespace detail
+
+template <class M, class T>
+concept BoundModule = requires(M m, const T* in, T* out, index n, Context<T>& cx,
+                               detail::ContractVisitor<T>& v) {
   typename M::input_shape;
   typename M::output_shape;
   { M::parameter_count } -> std::convertible_to<std::size_t>;
@@ -212,9 +224,93 @@ concept Module = requires(M m) {
   { M::gradient_size } -> std::convertible_to<std::size_t>;
   { M::flops } -> std::convertible_to<double>;
   { M::describe() } -> std::convertible_to<std::string>;
+  m.visit(v);
+  m.forward(in, out, n, out, cx);
+  m.backward(in, in, in, out, n, out, cx);
 };
 
-// Elements per sample a forward needs at `keep` when cx.keep is false: a combinator declares its
+// A layer spec: its shape rule and its module for an input shape.
+template <class L, class In, class T, class Dev>
+concept LayerSpec = requires {
+  L::template check<In>();
+  typename L::template Module<In, T, Dev>;
+};
+
+// What a spec or its module lacks, as the contract error names it.
+template <FixedString What>
+struct lacks {};
+
+// Where a layer breaks the contract: reported like a shape error, once.
+template <class Where, class Lacks>
+struct contract_error {
+  static_assert(sizeof(Where) == 0,
+                "tessera: layer contract -- the line above names the layer, its position and what "
+                "it or its module lacks (docs/layers.md, \"The layer contract\")");
+};
+
+namespace detail {
+// The first part of the contract that M does not meet.
+template <class M, class T>
+consteval auto contract_gap() {
+  if constexpr (!requires { typename M::input_shape; typename M::output_shape; })
+    return lacks<"input_shape, output_shape">{};
+  else if constexpr (!requires { { M::parameter_count } -> std::convertible_to<std::size_t>; } ||
+                     !requires { { M::buffer_count } -> std::convertible_to<std::size_t>; })
+    return lacks<"parameter/buffer_count">{};
+  else if constexpr (!requires { { M::keep_size } -> std::convertible_to<std::size_t>; } ||
+                     !requires { { M::scratch_size } -> std::convertible_to<std::size_t>; } ||
+                     !requires { { M::gradient_size } -> std::convertible_to<std::size_t>; })
+    return lacks<"keep/scratch/gradient_size">{};
+  else if constexpr (!requires { { M::flops } -> std::convertible_to<double>; })
+    return lacks<"flops">{};
+  else if constexpr (!requires { { M::describe() } -> std::convertible_to<std::string>; })
+    return lacks<"static describe()">{};
+  else if constexpr (!requires(M m, ContractVisitor<T>& v) { m.visit(v); })
+    return lacks<"visit(v)">{};
+  else if constexpr (!requires(M m, const T* in, T* out, index n, Context<T>& cx) {
+                       m.forward(in, out, n, out, cx);
+                     })
+    return lacks<"forward(x, y, n, keep, cx)">{};
+  else
+    return lacks<"backward(x,y,dy,dx,n,keep,cx)">{};
+}
+}  // namespace detail
+
+
+namespace detail {
+template <class L, class In, class T, class Dev, std::size_t Position>
+consteval auto bind_layer() {
+  if constexpr (reported_v<In>) {
+    return std::type_identity<InvalidModule<In>>{};
+  } else if constexpr (!LayerSpec<L, In, T, Dev>) {
+    [[maybe_unused]] contract_error<at_layer<Position, L>, lacks<"check<In>() or Module<In, T, Dev>">> e;
+    return std::type_identity<InvalidModule<In>>{};
+  } else if constexpr (std::is_same_v<decltype(L::template check<In>()), ShapeReported>) {
+    return std::type_identity<InvalidModule<In>>{};
+  } else if constexpr (!shape_ok<L, In>) {
+    using Broken = decltype(L::template check<In>());
+#if defined(__clang__)
+    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken, typename rule_words<Broken>::type> e;
+#else
+    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken> e;
+#endif
+    return std::type_identity<InvalidModule<In>>{};
+  } else if constexpr (!BoundModule<typename L::template Module<In, T, Dev>, T>) {
+    [[maybe_unused]] contract_error<at_layer<Position, L>,
+                                    decltype(contract_gap<typename L::template Module<In, T, Dev>, T>())> e;
+    return std::type_identity<InvalidModule<In>>{};
+  } else {
+    return std::type_identity<typename L::template Module<In, T, Dev>>{};
+  }
+}
+}  // namespace detail
+
+// The module of layer spec L for input shape In; a broken shape rule or layer contract is reported
+// here.
+template <class L, class In, class T, class Dev, std::size_t Position = 0>
+using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>())::type;
+
+// Elements per sample a forward needs at `keep` when cx.backward_follows is false: a combinator declares its
 // own inference_size; a leaf layer fills its keep_size as part of its forward either way.
 template <class M>
 constexpr std::size_t inference_size_of() {

@@ -32,6 +32,7 @@ struct SummaryRows {
   template <class T>
   void buffer(std::string_view, T*&, Dims, Init) {}
   void counter(std::string_view, std::int64_t&) {}
+  void mode(Mode&) {}
   template <class M>
   void child(std::string_view segment, M& m) {
     const std::string saved = prefix;

@@ -30,10 +30,10 @@ struct AvgPool2d {
 
   template <class In, class T, class Dev>
   struct Module : LeafModule {
-    static constexpr ops::ConvGeometry geometry{
+    static constexpr ops::WindowGeometry geometry{
         In::dims[0], In::dims[1], In::dims[2], In::dims[0],
-        ops::ConvGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, 1),
-        ops::ConvGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, 1),
+        ops::WindowGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, 1),
+        ops::WindowGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, 1),
         Kernel, Stride, Padding, 1};
     using input_shape = In;
     using output_shape = Shape<In::dims[0], geometry.out_h, geometry.out_w>;

@@ -32,6 +32,7 @@ struct BatchNormModule : LeafModule {
   static constexpr std::size_t keep_size = In::size;
 
   Param<T> weight, bias;
+  Mode mode;
   T* running_mean = nullptr;
   T* running_var = nullptr;
   std::int64_t num_batches_tracked = 0;
@@ -53,17 +54,18 @@ struct BatchNormModule : LeafModule {
     v.buffer("running_mean", running_mean, {C}, Init::zeros());
     v.buffer("running_var", running_var, {C}, Init::ones());
     v.counter("num_batches_tracked", num_batches_tracked);
+    v.mode(mode);
   }
-  void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+  void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
     // The unbiased variance of a single value is undefined; PyTorch refuses the same.
-    if (cx.training && std::size_t(n) * Spatial <= 1)
+    if (mode.training && std::size_t(n) * Spatial <= 1)
       throw std::invalid_argument("tessera: " + std::string(Name.view()) +
                                   " in training mode needs more than one value per channel; got a "
                                   "batch of 1 " + In::to_string());
     ops::batch_norm_forward(Dev{}, x, y, n, C, Spatial, weight.value, bias.value, running_mean,
-                            running_var, keep, mean.data(), invstd.data(), cx.training, Eps, Momentum);
-    if (cx.training) ++num_batches_tracked;
-    batch_statistics = cx.training;
+                            running_var, keep, mean.data(), invstd.data(), mode.training, Eps, Momentum);
+    if (mode.training) ++num_batches_tracked;
+    batch_statistics = mode.training;
   }
   void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
     const bool params = cx.parameter_grads;

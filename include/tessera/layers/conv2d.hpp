@@ -32,10 +32,10 @@ struct Conv2d {
 
   template <class In, class T, class Dev>
   struct Module : LeafModule {
-    static constexpr ops::ConvGeometry geometry{
+    static constexpr ops::WindowGeometry geometry{
         In::dims[0], In::dims[1], In::dims[2], Out,
-        ops::ConvGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, Dilation),
-        ops::ConvGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, Dilation),
+        ops::WindowGeometry::conv_out(In::dims[1], Kernel, Stride, Padding, Dilation),
+        ops::WindowGeometry::conv_out(In::dims[2], Kernel, Stride, Padding, Dilation),
         Kernel, Stride, Padding, Dilation};
     static constexpr bool has_bias = B == with_bias;
     static constexpr int fan_in = In::dims[0] * Kernel * Kernel;

@@ -22,8 +22,8 @@ struct ConvTranspose2d {
   static constexpr auto check() {
     if constexpr (!ShapeOfRank<In, 3>)
       return Rule<"ConvTranspose2d needs a Shape<C, H, W> input">{};
-    else if constexpr (ops::ConvGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding) < 1 ||
-                       ops::ConvGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding) < 1)
+    else if constexpr (ops::WindowGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding) < 1 ||
+                       ops::WindowGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding) < 1)
       return Rule<"ConvTranspose2d: the padding leaves an empty output">{};
     else
       return ShapeOk{};
@@ -31,10 +31,10 @@ struct ConvTranspose2d {
 
   template <class In, class T, class Dev>
   struct Module : LeafModule {
-    static constexpr ops::ConvGeometry geometry{
+    static constexpr ops::WindowGeometry geometry{
         In::dims[0], In::dims[1], In::dims[2], Out,
-        ops::ConvGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding),
-        ops::ConvGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding),
+        ops::WindowGeometry::transposed_out(In::dims[1], Kernel, Stride, Padding, Dilation, OutputPadding),
+        ops::WindowGeometry::transposed_out(In::dims[2], Kernel, Stride, Padding, Dilation, OutputPadding),
         Kernel, Stride, Padding, Dilation};
     static constexpr bool has_bias = B == with_bias;
     static constexpr int fan_in = Out * Kernel * Kernel;

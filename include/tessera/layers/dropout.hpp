@@ -25,9 +25,15 @@ struct Dropout {
     // The mask y = x * mask, for backward.
     static constexpr std::size_t keep_size = In::size;
 
+    Mode mode;
+
     static std::string describe() { return "Dropout(p=" + number_text(P) + ", inplace=False)"; }
+    template <class V>
+    void visit(V& v) {
+      v.mode(mode);
+    }
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
-      ops::dropout_forward(Dev{}, x, y, keep, std::size_t(n) * In::size, 1, P, cx.training, cx.rng);
+      ops::dropout_forward(Dev{}, x, y, keep, std::size_t(n) * In::size, 1, P, mode.training, cx.rng);
     }
     void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
       if (dx) ops::dropout_backward(Dev{}, dy, keep, dx, std::size_t(n) * In::size);

@@ -29,10 +29,16 @@ struct Dropout2d {
     // The mask y = x * mask, for backward.
     static constexpr std::size_t keep_size = In::size;
 
+    Mode mode;
+
     static std::string describe() { return "Dropout2d(p=" + number_text(P) + ", inplace=False)"; }
+    template <class V>
+    void visit(V& v) {
+      v.mode(mode);
+    }
     void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
       ops::dropout_forward(Dev{}, x, y, keep, std::size_t(n) * In::size,
-                           std::size_t(In::dims[1]) * std::size_t(In::dims[2]), P, cx.training,
+                           std::size_t(In::dims[1]) * std::size_t(In::dims[2]), P, mode.training,
                            cx.rng);
     }
     void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {

@@ -13,7 +13,7 @@
 //     bias_grad += dL/dbias (PyTorch's accumulation); a null pointer is not computed.
 #pragma once
 
-#include "tessera/ops/conv2d/geometry.hpp"
+#include "tessera/ops/window.hpp"
 
 namespace tessera::ops {
 template <class Dev, class T>

@@ -16,7 +16,7 @@
 #endif
 
 #include "tessera/core/device.hpp"
-#include "tessera/ops/conv2d/geometry.hpp"
+#include "tessera/ops/window.hpp"
 #include "tessera/ops/gemm.hpp"
 
 namespace tessera::ops {
@@ -24,27 +24,27 @@ namespace tessera::ops {
 namespace cpu {
 
 // Scratch elements per sample for the convolution: the column matrix and the GEMM's output.
-constexpr std::size_t conv2d_scratch(const ConvGeometry& g) {
+constexpr std::size_t conv2d_scratch(const WindowGeometry& g) {
   const std::size_t pixels = std::size_t(g.out_h) * std::size_t(g.out_w);
   return std::size_t(g.in_channels) * std::size_t(g.kernel * g.kernel) * pixels +
          std::size_t(g.out_channels) * pixels;
 }
 // Scratch elements per sample for the transposed convolution: the input as channels x pixels and
 // the column matrix.
-constexpr std::size_t conv_transpose2d_scratch(const ConvGeometry& g) {
+constexpr std::size_t conv_transpose2d_scratch(const WindowGeometry& g) {
   const std::size_t pixels = std::size_t(g.in_h) * std::size_t(g.in_w);
   return std::size_t(g.in_channels) * pixels +
          std::size_t(g.out_channels) * std::size_t(g.kernel * g.kernel) * pixels;
 }
 // Backward needs no more: it is made of the same GEMMs on the swapped geometry.
-constexpr std::size_t gemm_scratch(const ConvGeometry& g, bool transposed) {
+constexpr std::size_t gemm_scratch(const WindowGeometry& g, bool transposed) {
   return transposed ? conv_transpose2d_scratch(g) : conv2d_scratch(g);
 }
 
 // Column matrix of one sample: row (c, ky, kx), column p within the sample's block of `ld`
 // columns. Rows for taps that fall into the padding are zero.
 template <class T>
-void im2col(const ConvGeometry& g, const T* x, T* col, std::size_t ld, std::size_t column0) {
+void im2col(const WindowGeometry& g, const T* x, T* col, std::size_t ld, std::size_t column0) {
   const int k = g.kernel;
   for (int c = 0; c < g.in_channels; ++c)
     for (int ky = 0; ky < k; ++ky)
@@ -71,7 +71,7 @@ void im2col(const ConvGeometry& g, const T* x, T* col, std::size_t ld, std::size
 // zeroed or hold what to add to). Here the "image" is the transposed convolution's output, so the
 // roles of in and out in the geometry are swapped by the caller.
 template <class T>
-void col2im(const ConvGeometry& g, const T* col, std::size_t ld, std::size_t column0, T* y) {
+void col2im(const WindowGeometry& g, const T* col, std::size_t ld, std::size_t column0, T* y) {
   const int k = g.kernel;
   for (int c = 0; c < g.in_channels; ++c)
     for (int ky = 0; ky < k; ++ky)
@@ -106,7 +106,7 @@ TESSERA_OMP(parallel for collapse(2) schedule(static))
 
 // y = conv(x, weight) + bias: im2col of the batch, one GEMM, then back to NCHW with the bias.
 template <class T>
-void gemm_conv2d(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y, index n,
+void gemm_conv2d(const WindowGeometry& g, const T* x, const T* weight, const T* bias, T* y, index n,
                  T* scratch) {
   const std::size_t pixels = std::size_t(g.out_h) * std::size_t(g.out_w);
   const std::size_t columns = std::size_t(n) * pixels;
@@ -135,7 +135,7 @@ TESSERA_OMP(parallel for collapse(2) schedule(static))
 
 // y = conv_transpose(x, weight) + bias: one GEMM into a column matrix, then col2im of each sample.
 template <class T>
-void gemm_conv_transpose2d(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y,
+void gemm_conv_transpose2d(const WindowGeometry& g, const T* x, const T* weight, const T* bias, T* y,
                            index n, T* scratch) {
   const std::size_t pixels = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t columns = std::size_t(n) * pixels;
@@ -148,7 +148,7 @@ void gemm_conv_transpose2d(const ConvGeometry& g, const T* x, const T* weight, c
   gemm(Op::transpose, Op::none, index(rows), index(columns), g.in_channels, weight, xt, T(0), col);
 
   // The output is the image of col2im: as a convolution geometry, its "input" is our output.
-  const ConvGeometry image = g.swapped();
+  const WindowGeometry image = g.swapped();
 TESSERA_OMP(parallel for schedule(static))
   for (index s = 0; s < n; ++s) {
     T* ys = y + std::size_t(s) * std::size_t(g.out_channels) * out_pixels;
@@ -162,7 +162,7 @@ TESSERA_OMP(parallel for schedule(static))
 // weight_grad += dy x_col^T, the convolution's weight gradient as one GEMM over the batch: dy as
 // out_channels x (n pixels) rows, x as its column matrix. Uses as much scratch as gemm_conv2d.
 template <class T>
-void accumulate_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* weight_grad, index n,
+void accumulate_weight_grad(const WindowGeometry& g, const T* x, const T* dy, T* weight_grad, index n,
                             T* scratch) {
   const std::size_t pixels = std::size_t(g.out_h) * std::size_t(g.out_w);
   const std::size_t columns = std::size_t(n) * pixels;
@@ -199,14 +199,14 @@ TESSERA_OMP(parallel for schedule(static))
 // the few transposed convolutions it cannot express, which fall back to im2col.
 template <class T>
 struct ConvPlan<Cpu, T> {
-  static constexpr std::size_t scratch(const ConvGeometry& g, bool transposed) {
+  static constexpr std::size_t scratch(const WindowGeometry& g, bool transposed) {
     return cpu::gemm_scratch(g, transposed);
   }
 };
 #ifdef TESSERA_HAVE_DNNL
 template <>
 struct ConvPlan<Cpu, float> : cpu::DnnlConvPlan {
-  static constexpr std::size_t scratch(const ConvGeometry& g, bool transposed) {
+  static constexpr std::size_t scratch(const WindowGeometry& g, bool transposed) {
     return supports(g, transposed) ? 0 : cpu::gemm_scratch(g, transposed);
   }
 };
@@ -219,7 +219,7 @@ inline constexpr bool dnnl_plan = false;
 #endif
 
 template <class T>
-void conv2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x, const T* weight,
+void conv2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x, const T* weight,
                     const T* bias, T* y, index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {
     if (plan.supports(g, false)) {
@@ -231,7 +231,7 @@ void conv2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T*
 }
 
 template <class T>
-void conv_transpose2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x,
+void conv_transpose2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x,
                               const T* weight, const T* bias, T* y, index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {
     if (plan.supports(g, true)) {
@@ -243,7 +243,7 @@ void conv_transpose2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g
 }
 
 template <class T>
-void conv2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x,
+void conv2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x,
                      const T* weight, const T* dy, T* dx, T* weight_grad, T* bias_grad, index n,
                      T* scratch) {
   if constexpr (dnnl_plan<T>) {
@@ -262,7 +262,7 @@ void conv2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T
 // The transposed convolution's weight gradient is the convolution's of the swapped geometry, with
 // the roles of x and dy exchanged: both are sums of x * dy over the same pairs of pixels.
 template <class T>
-void conv_transpose2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const ConvGeometry& g, const T* x,
+void conv_transpose2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x,
                                const T* weight, const T* dy, T* dx, T* weight_grad, T* bias_grad,
                                index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "tessera/core/shape.hpp"
-#include "tessera/ops/conv2d/geometry.hpp"
+#include "tessera/ops/window.hpp"
 
 namespace tessera::ops::cpu {
 
@@ -95,18 +95,18 @@ class DnnlConvPlan {
   // or more (possible with dilation) breaks that with padding_r = padding; the rows it adds get no
   // input either way, so a padding_r that many strides smaller describes the same convolution. It
   // must not be negative, which leaves output padding larger than padding to im2col.
-  static constexpr int transposed_padding_r(const ConvGeometry& g, int in, int out) {
+  static constexpr int transposed_padding_r(const WindowGeometry& g, int in, int out) {
     const int window = g.dilation * (g.kernel - 1) + 1;
     const int output_padding = out - ((in - 1) * g.stride - 2 * g.padding + window);
     return g.padding - output_padding / g.stride * g.stride;
   }
-  static constexpr bool supports(const ConvGeometry& g, bool transposed) {
+  static constexpr bool supports(const WindowGeometry& g, bool transposed) {
     return !transposed || (transposed_padding_r(g, g.in_h, g.out_h) >= 0 &&
                            transposed_padding_r(g, g.in_w, g.out_w) >= 0);
   }
 
   // y = conv(x, w) + b, or the transposed convolution; b may be null.
-  void forward(const ConvGeometry& g, bool transposed, const float* x, const float* w,
+  void forward(const WindowGeometry& g, bool transposed, const float* x, const float* w,
                const float* b, float* y, index n) {
     if (n != batch_ || transposed != transposed_ || (b != nullptr) != with_bias_)
       plan(g, transposed, n, b != nullptr);
@@ -119,7 +119,7 @@ class DnnlConvPlan {
 
   // After a forward of the same x and w: dx = dL/dx, weight_grad += dL/dw, bias_grad += dL/db, each
   // only where its pointer is not null.
-  void backward(const ConvGeometry& g, bool transposed, const float* x, const float* w,
+  void backward(const WindowGeometry& g, bool transposed, const float* x, const float* w,
                 const float* dy, float* dx, float* weight_grad, float* bias_grad, index n) {
     if (n != batch_ || transposed != transposed_ || (bias_grad && !with_bias_))
       plan(g, transposed, n, with_bias_ || bias_grad);
@@ -224,7 +224,7 @@ class DnnlConvPlan {
       step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
   }
 
-  void plan(const ConvGeometry& g, bool transposed, index n, bool with_bias) {
+  void plan(const WindowGeometry& g, bool transposed, index n, bool with_bias) {
     // PyTorch's weights: conv (out, in, k, k) is oihw; transposed (in, out, k, k) is iohw.
     src_md_ = dnnl_c::desc({n, g.in_channels, g.in_h, g.in_w}, dnnl_nchw);
     dst_md_ = dnnl_c::desc({n, g.out_channels, g.out_h, g.out_w}, dnnl_nchw);
@@ -263,7 +263,7 @@ class DnnlConvPlan {
         "memory_desc_init_by_tag");
     return any;
   }
-  Window window(const ConvGeometry& g) const {
+  Window window(const WindowGeometry& g) const {
     Window w{};
     w.src = any_layout(src_md_);
     w.weights = any_layout(weights_md_);
@@ -288,7 +288,7 @@ class DnnlConvPlan {
     return step;
   }
 
-  Step plan_forward(const ConvGeometry& g) {
+  Step plan_forward(const WindowGeometry& g) {
     const Window w = window(g);
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
     dnnl_convolution_desc_t d;
@@ -310,7 +310,7 @@ class DnnlConvPlan {
     return step;
   }
 
-  Step plan_backward_data(const ConvGeometry& g) {
+  Step plan_backward_data(const WindowGeometry& g) {
     const Window w = window(g);
     dnnl_convolution_desc_t d;
     dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_data_desc_init(
@@ -328,7 +328,7 @@ class DnnlConvPlan {
     return step;
   }
 
-  Step plan_backward_weights(const ConvGeometry& g) {
+  Step plan_backward_weights(const WindowGeometry& g) {
     const Window w = window(g);
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
     dnnl_convolution_desc_t d;

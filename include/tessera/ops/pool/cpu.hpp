@@ -9,7 +9,7 @@
 #include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/shape.hpp"
-#include "tessera/ops/conv2d/geometry.hpp"
+#include "tessera/ops/window.hpp"
 
 namespace tessera::ops {
 
@@ -17,7 +17,7 @@ namespace tessera::ops {
 // as in PyTorch's CPU kernel). The argmax
 // is written as T: exact while a plane holds fewer than 2^24 elements in float.
 template <class T>
-void max_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, T* argmax, index n) {
+void max_pool2d_forward(Cpu, const WindowGeometry& g, const T* x, T* y, T* argmax, index n) {
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
@@ -54,7 +54,7 @@ TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 
 // Each output's gradient goes to the input its forward chose; overlapping windows that chose the
 // same input add up.
 template <class T>
-void max_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, const T* argmax, T* dx, index n) {
+void max_pool2d_backward(Cpu, const WindowGeometry& g, const T* dy, const T* argmax, T* dx, index n) {
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
@@ -71,7 +71,7 @@ TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * in_plane > 3
 // The divisor is the window clipped to the padded input, as PyTorch's count_include_pad=True; in
 // floor mode that is always kernel * kernel.
 template <class T>
-void avg_pool2d_forward(Cpu, const ConvGeometry& g, const T* x, T* y, index n) {
+void avg_pool2d_forward(Cpu, const WindowGeometry& g, const T* x, T* y, index n) {
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);
@@ -100,7 +100,7 @@ TESSERA_OMP(parallel for schedule(static) if (std::size_t(planes) * out_plane > 
 // Each output's gradient, divided by the forward's divisor, goes to every input of its window; the
 // share of the padded positions goes nowhere.
 template <class T>
-void avg_pool2d_backward(Cpu, const ConvGeometry& g, const T* dy, T* dx, index n) {
+void avg_pool2d_backward(Cpu, const WindowGeometry& g, const T* dy, T* dx, index n) {
   const index planes = n * g.in_channels;
   const std::size_t in_plane = std::size_t(g.in_h) * std::size_t(g.in_w);
   const std::size_t out_plane = std::size_t(g.out_h) * std::size_t(g.out_w);

@@ -4,7 +4,7 @@
 namespace tessera::ops {
 
 // Everything about one convolution that the shapes fix.
-struct ConvGeometry {
+struct WindowGeometry {
   int in_channels, in_h, in_w;
   int out_channels, out_h, out_w;
   int kernel, stride, padding, dilation;
@@ -20,7 +20,7 @@ struct ConvGeometry {
   // The same window seen from the output: in and out exchanged. A convolution's data gradient is
   // the transposed convolution of this geometry and a transposed convolution's is the convolution,
   // with the same weights.
-  constexpr ConvGeometry swapped() const {
+  constexpr WindowGeometry swapped() const {
     return {out_channels, out_h, out_w, in_channels, in_h, in_w, kernel, stride, padding, dilation};
   }
 };

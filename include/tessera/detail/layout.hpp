@@ -1,0 +1,119 @@
+// What a Model learns from one walk over its modules (module.visit): each parameter's and buffer's
+// place in the model's blocks and its state_dict name (Layout), and every module's path with the
+// train/eval flags it governs (ModeTable).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tessera/core/module.hpp"
+#include "tessera/core/tensor_entry.hpp"
+
+namespace tessera::detail {
+
+// The train/eval flag of every module, by path (PyTorch's module.training), and the Mode of each
+// layer that reads one. Setting a path sets its whole subtree, as module.train(on) does.
+class ModeTable {
+ public:
+  void add_module(std::string path) { modules_.push_back({std::move(path), true}); }
+  void add_layer(std::string path, Mode& mode) { layers_.push_back({std::move(path), &mode}); }
+
+  // `caller` names the Model method in the error for an unknown path.
+  void set(bool on, std::string_view path, const char* caller) {
+    find(path, caller);
+    for (auto& m : modules_)
+      if (under(m.path, path)) m.training = on;
+    for (auto& l : layers_)
+      if (under(l.path, path)) l.mode->training = on;
+  }
+  bool training(std::string_view path, const char* caller) const { return find(path, caller).training; }
+
+ private:
+  struct ModuleFlag {
+    std::string path;
+    bool training;
+  };
+  struct LayerMode {
+    std::string path;
+    Mode* mode;
+  };
+  // Whether `path` is `root` or lies below it ("0.3" below "0", not below "0.30"'s sibling "0.3x").
+  static bool under(std::string_view path, std::string_view root) {
+    return root.empty() || path == root ||
+           (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '.');
+  }
+  const ModuleFlag& find(std::string_view path, const char* caller) const {
+    for (const auto& m : modules_)
+      if (m.path == path) return m;
+    std::string known;
+    for (std::size_t i = 0; i < modules_.size() && i < 12; ++i)
+      known += (i ? ", '" : "'") + modules_[i].path + "'";
+    if (modules_.size() > 12) known += ", ...";
+    throw std::invalid_argument(std::string("tessera::Model::") + caller + ": no submodule named '" +
+                                std::string(path) + "'; the model's are " + known +
+                                " (state_dict paths; '' is the whole model)");
+  }
+  std::vector<ModuleFlag> modules_;
+  std::vector<LayerMode> layers_;
+};
+
+// Gives each parameter and buffer its place in the model's blocks, in forward order, and records
+// the module paths and modes.
+template <class T>
+struct Layout {
+  T* next_value;
+  T* next_grad;
+  T* next_buffer;
+  std::vector<TensorEntry<T>>& entries;
+  ModeTable& modes;
+  std::string prefix;
+  std::string layer;
+
+  static std::size_t count(const Dims& dims) {
+    std::size_t s = 1;
+    for (auto d : dims) s *= std::size_t(d);
+    return s;
+  }
+  void parameter(std::string_view name, Param<T>& p, Dims dims, Init init) {
+    p.value = next_value;
+    p.grad = next_grad;
+    const std::size_t s = count(dims);
+    next_value += s;
+    next_grad += s;
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::parameter, std::move(dims),
+                       p.value, p.grad, nullptr, init, layer});
+  }
+  void buffer(std::string_view name, T*& b, Dims dims, Init init) {
+    b = next_buffer;
+    next_buffer += count(dims);
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::buffer, std::move(dims), b,
+                       nullptr, nullptr, init, layer});
+  }
+  void counter(std::string_view name, std::int64_t& c) {
+    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::counter, Dims{}, nullptr,
+                       nullptr, &c, Init::zeros(), layer});
+  }
+  void mode(Mode& m) { modes.add_layer(prefix, m); }
+  template <class M>
+  void child(std::string_view segment, M& m) {
+    const std::string saved = prefix, saved_layer = layer;
+    prefix = join_name(prefix, segment);
+    layer = layer_type<M>();
+    if (!segment.empty()) modes.add_module(prefix);
+    m.visit(*this);
+    prefix = saved;
+    layer = saved_layer;
+  }
+  // "Conv2d" from "Conv2d(3, 64, ...)".
+  template <class M>
+  static std::string layer_type() {
+    const std::string text = M::describe();
+    return text.substr(0, text.find('('));
+  }
+};
+
+}  // namespace tessera::detail
