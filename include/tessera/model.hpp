@@ -3,6 +3,7 @@
 // activation arena, the train/eval modes and the random generator.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -69,6 +70,7 @@ class Model {
                              buffers_.data(),
                              entries_,
                              modes_,
+                             scalars_,
                              root_,
                              detail::Layout<T>::template layer_type<module_type>()};
     module_->visit(layout);
@@ -206,6 +208,17 @@ class Model {
   bool is_training(std::string_view path) const { return modes_.training(path, "is_training"); }
   Generator& generator() { return rng_; }
 
+  // A layer's runtime scalar by path, e.g. ProGAN's fade-in: set_scalar("blocks.3.alpha", 0.4).
+  // Read by the layer at every forward and backward; not a parameter, not in the weights file.
+  void set_scalar(std::string_view path, double value) {
+    double& target = scalars_.at(path, "set_scalar");
+    if (!std::isfinite(value))
+      throw std::invalid_argument("tessera::Model::set_scalar: '" + std::string(path) +
+                                  "' must be finite, not " + std::to_string(value));
+    target = value;
+  }
+  double get_scalar(std::string_view path) const { return scalars_.at(path, "get_scalar"); }
+
   module_type& module() {
     live("module");
     return *module_;
@@ -342,6 +355,7 @@ class Model {
   Generator rng_;
   std::string root_;           // the root module's path: "" (or a Named spec's name)
   detail::ModeTable modes_;
+  detail::ScalarTable scalars_;
 };
 
 }  // namespace tessera

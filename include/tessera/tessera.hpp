@@ -28,6 +28,7 @@
 #include "tessera/layers/dropout2d.hpp"
 #include "tessera/layers/elu.hpp"
 #include "tessera/layers/embedding.hpp"
+#include "tessera/layers/fade_in.hpp"
 #include "tessera/layers/flatten_pack.hpp"
 #include "tessera/layers/global_avg_pool2d.hpp"
 #include "tessera/layers/identity.hpp"

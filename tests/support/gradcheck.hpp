@@ -28,8 +28,9 @@ struct GradCheck {
   double rtol = 1e-5, atol = 1e-7;
   std::size_t coordinates = 30;  // checked per tensor; every one when the tensor is smaller
   bool check_inputs = true;      // false for index inputs (Embedding)
+  std::vector<std::pair<std::string, double>> scalars = {};  // runtime scalars to set: {"2.alpha", 0.3}
   // Fills the input tensors (all parts, laid out one after the other); default N(0, 1).
-  std::function<void(std::vector<double>&, Generator&)> make_input;
+  std::function<void(std::vector<double>&, Generator&)> make_input = {};
 };
 
 namespace detail {
@@ -52,6 +53,7 @@ void check_gradients(GradCheck opt = {}) {
   constexpr std::size_t parts_in = part_count<In>(), parts_out = part_count<Out>();
   M model(opt.seed);
   model.train(opt.training);
+  for (const auto& [path, value] : opt.scalars) model.set_scalar(path, value);
   Generator rng(opt.seed + 1000);
   // Parameters that start at a constant (BatchNorm's ones and zeros) get a random nudge, so that a
   // gradient mixing up weight and bias cannot pass.

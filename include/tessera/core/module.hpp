@@ -186,6 +186,7 @@ struct InvalidModule {
 //                                 v.buffer(name, T*&, Dims, Init)
 //                                 v.counter(name, std::int64_t&)
 //                                 v.mode(Mode&)              (train/eval, for layers that differ)
+//                                 v.scalar(name, double&)    (a runtime scalar the loop sets)
 //                                 v.child(segment, module)   (segment "" adds no name)
 //   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y; keeps what backward
 //                               needs in `keep` (keep_size per sample)
@@ -207,6 +208,7 @@ struct ContractVisitor {
   void buffer(std::string_view, T*&, Dims, Init);
   void counter(std::string_view, std::int64_t&);
   void mode(Mode&);
+  void scalar(std::string_view, double&);
   template <class M>
   void child(std::string_view, M&);
 };

@@ -33,6 +33,7 @@ struct SummaryRows {
   void buffer(std::string_view, T*&, Dims, Init) {}
   void counter(std::string_view, std::int64_t&) {}
   void mode(Mode&) {}
+  void scalar(std::string_view, double&) {}
   template <class M>
   void child(std::string_view segment, M& m) {
     const std::string saved = prefix;

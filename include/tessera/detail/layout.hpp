@@ -1,6 +1,6 @@
 // What a Model learns from one walk over its modules (module.visit): each parameter's and buffer's
-// place in the model's blocks and its state_dict name (Layout), and every module's path with the
-// train/eval flags it governs (ModeTable).
+// place in the model's blocks and its state_dict name (Layout), every module's path with the
+// train/eval flags it governs (ModeTable), and the runtime scalars (ScalarTable).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +61,29 @@ class ModeTable {
   std::vector<LayerMode> layers_;
 };
 
+// The runtime scalars of a model's layers by path ("2.alpha"): values the training loop sets
+// between steps (ProGAN's fade-in alpha), read by the layers in forward and backward.
+class ScalarTable {
+ public:
+  void add(std::string path, double& value) { scalars_.push_back({std::move(path), &value}); }
+  double& at(std::string_view path, const char* caller) const {
+    for (const auto& s : scalars_)
+      if (s.path == path) return *s.value;
+    std::string known;
+    for (std::size_t i = 0; i < scalars_.size() && i < 12; ++i) known += (i ? ", '" : "'") + scalars_[i].path + "'";
+    throw std::invalid_argument(std::string("tessera::Model::") + caller + ": no runtime scalar named '" +
+                                std::string(path) + "'; " +
+                                (known.empty() ? std::string("the model has none") : "the model's are " + known));
+  }
+
+ private:
+  struct Entry {
+    std::string path;
+    double* value;
+  };
+  std::vector<Entry> scalars_;
+};
+
 // Gives each parameter and buffer its place in the model's blocks, in forward order, and records
 // the module paths and modes.
 template <class T>
@@ -70,6 +93,7 @@ struct Layout {
   T* next_buffer;
   std::vector<TensorEntry<T>>& entries;
   ModeTable& modes;
+  ScalarTable& scalars;
   std::string prefix;
   std::string layer;
 
@@ -98,6 +122,7 @@ struct Layout {
                        nullptr, &c, Init::zeros(), layer});
   }
   void mode(Mode& m) { modes.add_layer(prefix, m); }
+  void scalar(std::string_view name, double& value) { scalars.add(join_name(prefix, name), value); }
   template <class M>
   void child(std::string_view segment, M& m) {
     const std::string saved = prefix, saved_layer = layer;

@@ -15,7 +15,9 @@ namespace tessera {
 struct FadeIn {
   template <class In>
   static constexpr auto check() {
-    if constexpr (!ShapePack<In> || In::count != 2)
+    if constexpr (!ShapePack<In>)
+      return Rule<"FadeIn blends a pack of two tensors, Shapes<S, S> (the old path and the new)">{};
+    else if constexpr (In::count != 2)
       return Rule<"FadeIn blends a pack of two tensors, Shapes<S, S> (the old path and the new)">{};
     else if constexpr (!std::is_same_v<shape_at<0, In>, shape_at<1, In>>)
       return Rule<"FadeIn: the old and the new path give different shapes">{};

@@ -1,9 +1,10 @@
-// The geometry of a 2-d convolution: everything about one convolution that the shapes fix.
+// The geometry of a window sliding over an image: a 2-d convolution, a transposed convolution or a
+// pooling; everything about one such layer that the shapes fix.
 #pragma once
 
 namespace tessera::ops {
 
-// Everything about one convolution that the shapes fix.
+// Channels, extents and the window (kernel, stride, padding, dilation); pooling has in = out channels.
 struct WindowGeometry {
   int in_channels, in_h, in_w;
   int out_channels, out_h, out_w;

@@ -29,6 +29,20 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] += a[i];
 }
 
+// y = alpha a + beta b.
+template <class T>
+void blend(Cpu, T alpha, const T* a, T beta, const T* b, T* y, std::size_t count) {
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
+  for (std::size_t i = 0; i < count; ++i) y[i] = alpha * a[i] + beta * b[i];
+}
+
+// y = alpha x.
+template <class T>
+void scale(Cpu, T alpha, const T* x, T* y, std::size_t count) {
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
+  for (std::size_t i = 0; i < count; ++i) y[i] = alpha * x[i];
+}
+
 // y = a + b.
 template <class T>
 void add(Cpu, const T* a, const T* b, T* y, std::size_t count) {
