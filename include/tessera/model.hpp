@@ -33,7 +33,7 @@ index first_batch(const First& first, const Rest&...) {
 template <class Spec, AnyShape In, class Dev = Cpu, class T = float>
 class Model {
  public:
-  using module_type = bind_t<Spec, In, T, Dev, 0>;
+  using module_type = bind_model_t<Spec, In, T, Dev>;
   using Input = In;
   // After a shape error (reported by bind_t, the only error) the model compiles on quietly with a
   // stand-in output.

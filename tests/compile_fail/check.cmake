@@ -1,6 +1,7 @@
 # Runs one compile-fail test (cmake -P): SOURCE must fail to compile with exactly one error (one
 # mistake, one error), and a regex must match within the first 15 lines of the compiler's stderr,
-# so that the error a user sees first is the one we meant.
+# so that the error a user sees first is the one we meant; with GCC, the line that names a shape or
+# contract error must be under 400 bytes.
 #   -DCOMPILER=<c++>  -DSOURCE=<file.cpp>  -DFLAGS_FILE=<flags-CONFIG.cmake>  [-DREGEX_FILE=<file>]
 #   [-DCOMPILER_ID=<GNU|Clang>]
 # Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax),
@@ -82,5 +83,14 @@ if(NOT head MATCHES "${regex}")
   message(NOTICE "${command}\nThe first ${head_lines} lines of its errors:\n${head}")
   message(FATAL_ERROR "${SOURCE} failed to compile, as it should, but /${regex}/ is not in the "
                       "first ${head_lines} lines of the errors (above).")
+endif()
+# GCC prints the error's type whole on one line: it must stay short enough to read.
+if(COMPILER_ID STREQUAL "GNU")
+  string(REGEX MATCH "[^\n]*(shape|contract)_error<[^\n]*" first_line "${head}")
+  string(LENGTH "${first_line}" first_length)
+  if(first_length GREATER_EQUAL 400)
+    message(FATAL_ERROR "${SOURCE}: the error's first line is ${first_length} bytes; keep it under "
+                        "400:\n${first_line}")
+  endif()
 endif()
 message(STATUS "${SOURCE}: fails to compile with /${regex}/ in the first ${head_lines} lines")

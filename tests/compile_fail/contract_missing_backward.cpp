@@ -1,5 +1,5 @@
-// EXPECT: contract_error<tessera::at_layer<1, Twice>, tessera::lacks<tessera::FixedString<30>{"backward\(x,y,dy,dx,n,keep,cx\)"}> >
-// EXPECT-CLANG: contract_error<tessera::at_layer<1, Twice>, tessera::lacks<FixedString<30>{"backward\(x,y,dy,dx,n,keep,cx\)"}>>
+// EXPECT: contract_error<tessera::at<tessera::FixedString<2>{"1"}>, tessera::lacks<tessera::FixedString<30>{"backward\(x,y,dy,dx,n,keep,cx\)"}> >
+// EXPECT-CLANG: contract_error<tessera::at<FixedString<2>{"1"}>, tessera::lacks<FixedString<30>{"backward\(x,y,dy,dx,n,keep,cx\)"}>>
 // A layer written without a backward: binding it names the layer, its position and what its module
 // lacks, in one error (docs/layers.md, "The layer contract").
 #include <string>

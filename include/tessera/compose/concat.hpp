@@ -79,10 +79,10 @@ struct CatBranches {
   static constexpr auto check() {
     using outputs = typename Branches<B...>::template Module<In, float, Cpu>::output_shape;
     if constexpr (reported_v<outputs>)
-      return ShapeReported{};
+      return ShapeReported<outputs>{};
     else if constexpr (!detail::same_tails(outputs{}))
-      return Rule<"CatBranches: the branches give different sizes in an extent other than the first "
-                  "(different spatial sizes); their outputs follow",
+      return Rule<"CatBranches: the branches differ in an extent other than the first (spatial "
+                  "size); their outputs follow",
                   outputs>{};
     else
       return ShapeOk{};

@@ -9,6 +9,10 @@ namespace tessera {
 
 template <FixedString Name, class L>
 struct Named {
+  // Its path segment (bind_t names a failure inside it by this), and L's anchor for its rules.
+  static constexpr auto segment_name = Name;
+  static constexpr auto rule_anchor = detail::rule_anchor<L>();
+
   template <class In>
   static constexpr auto check() {
     return L::template check<In>();

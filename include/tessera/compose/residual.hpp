@@ -14,7 +14,7 @@ struct Residual {
   static constexpr auto check() {
     using inner = typename bind_t<F, In, float, Cpu>::output_shape;
     if constexpr (reported_v<inner>)
-      return ShapeReported{};
+      return ShapeReported<inner>{};
     else if constexpr (std::is_same_v<inner, In>)
       return ShapeOk{};
     else

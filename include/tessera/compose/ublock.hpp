@@ -51,10 +51,9 @@ struct PlainConcat {
       return Rule<"UBlock with PlainConcat: the skip and the upsampled tensor need the same rank",
                   unet_level<Level>, Skip, Up>{};
     else if constexpr (detail::tail(Skip{}) != detail::tail(Up{}))
-      return Rule<"UBlock with PlainConcat: the skip and the upsampled tensor differ in size (use "
-                  "CropConcat or ResizeConcat, or an input size that survives every level); the "
-                  "level, the skip and the upsampled tensor follow",
-                  unet_level<Level>, Skip, Up>{};
+      return Rule<"PlainConcat: input and upsampled tensor differ in size (CropConcat "
+                  "or ResizeConcat fit them); level and Up output follow",
+                  unet_level<Level>, Up>{};
     else
       return ShapeOk{};
   }
@@ -122,12 +121,20 @@ constexpr bool same_spatial() {
 }
 }  // namespace detail
 
+// The skip layer of Merge, named only when chosen (std::conditional_t would form it in any case).
+template <class Merge, class Skip, class Up>
+struct skip_of {
+  using type = typename Merge::template skip_layer<Skip, Up>;
+};
+
 // Down must halve what Up doubles: checked on the bare pair, so that an odd size reaching a
 // stride-2 pool (which silently drops a row) is an error naming the level and the size.
 template <class Down, class Inner, class Up, class Merge = PlainConcat, int Level = -1>
 struct UBlock {
   using path = typename detail::ublock_path<Down, Inner, Up>::type;
   using round_trip = Sequential<Down, Up>;
+  // A UBlock's own rule is reported at its Down, first child of the path it inlines.
+  static constexpr auto rule_anchor = detail::segment_text<Down, 0>();
 
   template <class In>
   static constexpr auto check() {
@@ -138,16 +145,15 @@ struct UBlock {
       // this level's size is sound, so the first error is the outermost one.
       using back = typename bind_t<round_trip, In, float, Cpu>::output_shape;
       if constexpr (reported_v<back>) {
-        return ShapeReported{};
+        return ShapeOk{};  // the module binds Down and Up again, and the failure goes up from there
       } else if constexpr (!detail::same_spatial<In, back>()) {
-        return Rule<"UBlock: the size entering Down does not come back from Up (an odd size "
-                    "reaching a stride-2 pool?); the level, the size entering Down and the size "
-                    "Up makes of it follow",
-                    unet_level<Level>, In, back>{};
+        return Rule<"UBlock: Up does not give back the size entering Down (odd size at a "
+                    "stride-2 pool?); the level and Up output follow",
+                    unet_level<Level>, back>{};
       } else {
         using up = typename bind_t<path, In, float, Cpu>::output_shape;
         if constexpr (reported_v<up>)
-          return ShapeReported{};
+          return ShapeOk{};  // likewise
         else
           return Merge::template check<In, up, Level>();
       }
@@ -157,7 +163,9 @@ struct UBlock {
   template <class In, class T, class Dev>
   struct Parts {
     using up_shape = typename bind_t<path, In, float, Cpu>::output_shape;
-    using skip = typename Merge::template skip_layer<In, up_shape>;
+    // A broken path leaves nothing to fit the skip to; the failure goes up through the cat.
+    using skip = typename std::conditional_t<reported_v<up_shape>, std::type_identity<Identity>,
+                                             skip_of<Merge, In, up_shape>>::type;
     using concat = std::conditional_t<Merge::skip_first, CatBranches<skip, Inline<path>>,
                                       CatBranches<Inline<path>, skip>>;
   };

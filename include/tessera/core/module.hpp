@@ -82,9 +82,11 @@ Context<T> after(Context<T> cx, std::size_t used, index n) {
 }
 
 // ---- Compile-time shape rules ---------------------------------------------------------------
-// A layer's `check<In>()` returns ShapeOk, or a Rule whose text says in words what is wrong; the
-// combinator that binds the layer then instantiates `shape_error`, whose name, printed first by
-// the compiler, carries the layer, its position, its input shape and the rule.
+// A layer's `check<In>()` returns ShapeOk, or a Rule whose text says in words what is wrong. The
+// binding (bind_t) turns a broken rule into a failure that travels up as the layer's output shape,
+// gathering the path of each enclosing layer on the way, and the model reports it once: it
+// instantiates `shape_error`, whose name, printed first by the compiler, carries the layer's
+// state_dict path, its input shape and the rule.
 
 struct ShapeOk {};
 template <FixedString Text, class... Detail>
@@ -92,9 +94,10 @@ struct Rule {};
 template <class... S>
 struct expected {};
 
-// Where a broken rule sits: the layer spec and its index in the enclosing composition.
-template <std::size_t Position, class Layer>
-struct at_layer {};
+// Where a broken rule sits: the layer's path as the state_dict names it ("encoder_down.1",
+// "main.3"; "" is the model's own top layer).
+template <FixedString Path>
+struct at {};
 
 // Words: empty on GCC, which prints a rule's text whole. Clang prints only the first 34 characters
 // of a string template argument, so there the text comes again in pieces it prints whole:
@@ -102,8 +105,8 @@ struct at_layer {};
 template <class Where, class Input, class Broken, class... Words>
 struct shape_error {
   static_assert(sizeof(Where) == 0,
-                "tessera: shape error -- the line above names the layer, its position, its input "
-                "shape and the rule it breaks");
+                "tessera: shape error -- the line above names the layer (its state_dict path), its "
+                "input shape and the rule it breaks");
 };
 
 template <FixedString... Pieces>
@@ -130,33 +133,62 @@ struct rule_words<Rule<Text, Detail...>> {
 };
 }  // namespace detail
 
-// The output of a layer whose rule broke; everything after it is skipped, so the first error is
-// the only one.
-struct InvalidShape {
+// A broken shape rule or layer contract on its way to the model, which reports it: the path so
+// far (relative to the layer that holds it), and the input and rule, or what the layer lacks.
+template <FixedString Path, class Input, class Broken>
+struct shape_failure {};
+template <FixedString Path, class Lacks>
+struct contract_failure {};
+
+// The output of a layer whose rule broke, carrying the failure; everything that reads it is
+// skipped, so the first error is the only one.
+template <class Failure>
+struct BrokenShape {
+  using failure = Failure;
   static constexpr std::size_t size = 0;
   static std::string to_string() { return "<invalid>"; }
   static std::string to_string_with_batch(index) { return "<invalid>"; }
 };
 
-// Whether a shape is, or holds, the output of a layer whose rule broke: that error was reported
-// where it broke, and whatever reads the shape is skipped without another.
+// Whether a shape is, or holds, the output of a layer whose rule broke.
 template <class S>
-inline constexpr bool reported_v = std::is_same_v<S, InvalidShape>;
+inline constexpr bool reported_v = false;
+template <class F>
+inline constexpr bool reported_v<BrokenShape<F>> = true;
 template <class... S>
 inline constexpr bool reported_v<Shapes<S...>> = (reported_v<S> || ...);
 
-// What a combinator's check returns when a rule inside it broke (and was reported there): it is
-// skipped like a layer after a broken one, without a second error.
-struct ShapeReported {};
+namespace detail {
+// The BrokenShape of a broken shape, or of the first broken part of a pack.
+template <class S>
+struct first_broken;
+template <class F>
+struct first_broken<BrokenShape<F>> {
+  using type = BrokenShape<F>;
+};
+template <class S0, class... S>
+struct first_broken<Shapes<S0, S...>> {
+  using type = typename std::conditional_t<reported_v<S0>, first_broken<S0>, first_broken<Shapes<S...>>>::type;
+};
+}  // namespace detail
+template <class S>
+using first_broken_t = typename detail::first_broken<S>::type;
+
+// What a combinator's check returns when a part it binds to check its own rule broke (S holds
+// that part's output): the failure travels on, with the path from the combinator to the part.
+template <class S>
+struct ShapeReported {
+  using reported = S;
+};
 
 template <class L, class In>
 inline constexpr bool shape_ok = std::is_same_v<decltype(L::template check<In>()), ShapeOk>;
 
-// Stands in for a module whose input could not be formed; never runs.
-template <class In>
+// Stands in for a module whose rule broke or whose input could not be formed; never runs.
+template <class In, class Out>
 struct InvalidModule {
   using input_shape = In;
-  using output_shape = InvalidShape;
+  using output_shape = Out;
   static constexpr std::size_t parameter_count = 0, buffer_count = 0, keep_size = 0, scratch_size = 0,
                                gradient_size = 0;
   static constexpr double flops = 0;
@@ -246,8 +278,8 @@ struct lacks {};
 template <class Where, class Lacks>
 struct contract_error {
   static_assert(sizeof(Where) == 0,
-                "tessera: layer contract -- the line above names the layer, its position and what "
-                "it or its module lacks (docs/layers.md, \"The layer contract\")");
+                "tessera: layer contract -- the line above names the layer (its state_dict path) and "
+                "what it or its module lacks (docs/layers.md, \"The layer contract\")");
 };
 
 namespace detail {
@@ -279,38 +311,134 @@ consteval auto contract_gap() {
 }  // namespace detail
 
 
+// The position that adds no index to the path: the model's top layer, or the block of a
+// Residual; a Named layer still adds its name.
+inline constexpr std::size_t inline_position = std::size_t(-1);
+
 namespace detail {
+template <std::size_t N>
+consteval auto index_text() {
+  constexpr std::size_t digits = [] {
+    std::size_t d = 1;
+    for (std::size_t v = N; v >= 10; v /= 10) ++d;
+    return d;
+  }();
+  char text[digits + 1] = {};
+  std::size_t v = N;
+  for (std::size_t i = digits; i-- > 0; v /= 10) text[i] = char('0' + v % 10);
+  return FixedString<digits + 1>(text);
+}
+
+// "a.b" from "a" and "b"; an empty part adds nothing.
+template <FixedString A, FixedString B>
+consteval auto join_path() {
+  constexpr std::size_t a = sizeof(A.text) - 1, b = sizeof(B.text) - 1;
+  if constexpr (b == 0) {
+    return A;
+  } else if constexpr (a == 0) {
+    return B;
+  } else {
+    char text[a + b + 2] = {};
+    for (std::size_t i = 0; i < a; ++i) text[i] = A.text[i];
+    text[a] = '.';
+    for (std::size_t i = 0; i < b; ++i) text[a + 1 + i] = B.text[i];
+    return FixedString<a + b + 2>(text);
+  }
+}
+
+// The path segment of layer L at Position in its parent, as the state_dict names it (its index, or
+// its name when Named), and where in L a rule of L's own is anchored (a UBlock's: its Down).
+template <class L, std::size_t Position>
+consteval auto segment_text() {
+  if constexpr (requires { L::segment_name; })
+    return L::segment_name;
+  else if constexpr (Position == inline_position)
+    return FixedString("");
+  else
+    return index_text<Position>();
+}
+template <class L>
+consteval auto rule_anchor() {
+  if constexpr (requires { L::rule_anchor; })
+    return L::rule_anchor;
+  else
+    return FixedString("");
+}
+
+template <FixedString Segment, class Failure>
+struct prefixed;
+template <FixedString Segment, FixedString Path, class Input, class Broken>
+struct prefixed<Segment, shape_failure<Path, Input, Broken>> {
+  using type = shape_failure<join_path<Segment, Path>(), Input, Broken>;
+};
+template <FixedString Segment, FixedString Path, class Lacks>
+struct prefixed<Segment, contract_failure<Path, Lacks>> {
+  using type = contract_failure<join_path<Segment, Path>(), Lacks>;
+};
+template <FixedString Segment, class S>
+using prefixed_shape = BrokenShape<typename prefixed<Segment, typename first_broken_t<S>::failure>::type>;
+
 template <class L, class In, class T, class Dev, std::size_t Position>
 consteval auto bind_layer() {
+  constexpr auto segment = segment_text<L, Position>();
   if constexpr (reported_v<In>) {
-    return std::type_identity<InvalidModule<In>>{};
+    return std::type_identity<InvalidModule<In, first_broken_t<In>>>{};
   } else if constexpr (!LayerSpec<L, In, T, Dev>) {
-    [[maybe_unused]] contract_error<at_layer<Position, L>, lacks<"check<In>() or Module<In, T, Dev>">> e;
-    return std::type_identity<InvalidModule<In>>{};
-  } else if constexpr (std::is_same_v<decltype(L::template check<In>()), ShapeReported>) {
-    return std::type_identity<InvalidModule<In>>{};
-  } else if constexpr (!shape_ok<L, In>) {
-    using Broken = decltype(L::template check<In>());
-#if defined(__clang__)
-    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken, typename rule_words<Broken>::type> e;
-#else
-    [[maybe_unused]] shape_error<at_layer<Position, L>, In, Broken> e;
-#endif
-    return std::type_identity<InvalidModule<In>>{};
-  } else if constexpr (!BoundModule<typename L::template Module<In, T, Dev>, T>) {
-    [[maybe_unused]] contract_error<at_layer<Position, L>,
-                                    decltype(contract_gap<typename L::template Module<In, T, Dev>, T>())> e;
-    return std::type_identity<InvalidModule<In>>{};
+    return std::type_identity<InvalidModule<
+        In, BrokenShape<contract_failure<segment, lacks<"check<In>() or Module<In, T, Dev>">>>>>{};
   } else {
-    return std::type_identity<typename L::template Module<In, T, Dev>>{};
+    using Checked = decltype(L::template check<In>());
+    if constexpr (requires { typename Checked::reported; }) {
+      return std::type_identity<InvalidModule<In, prefixed_shape<segment, typename Checked::reported>>>{};
+    } else if constexpr (!std::is_same_v<Checked, ShapeOk>) {
+      constexpr auto where = join_path<segment, rule_anchor<L>()>();
+      return std::type_identity<InvalidModule<In, BrokenShape<shape_failure<where, In, Checked>>>>{};
+    } else {
+      using M = typename L::template Module<In, T, Dev>;
+      if constexpr (!BoundModule<M, T>)
+        return std::type_identity<InvalidModule<In, BrokenShape<contract_failure<segment, decltype(contract_gap<M, T>())>>>>{};
+      else if constexpr (reported_v<typename M::output_shape>)
+        return std::type_identity<InvalidModule<In, prefixed_shape<segment, typename M::output_shape>>>{};
+      else
+        return std::type_identity<M>{};
+    }
   }
+}
+
+// Reports a failure that reached the model: the one error of a broken model.
+template <class Failure>
+struct report;
+template <FixedString Path, class Input, class Broken>
+struct report<shape_failure<Path, Input, Broken>> {
+#if defined(__clang__)
+  shape_error<at<Path>, Input, Broken, typename rule_words<Broken>::type> error;
+#else
+  shape_error<at<Path>, Input, Broken> error;
+#endif
+};
+template <FixedString Path, class Lacks>
+struct report<contract_failure<Path, Lacks>> {
+  contract_error<at<Path>, Lacks> error;
+};
+
+template <class L, class In, class T, class Dev>
+consteval auto bind_model() {
+  using M = typename decltype(bind_layer<L, In, T, Dev, inline_position>())::type;
+  if constexpr (reported_v<typename M::output_shape>)
+    [[maybe_unused]] report<typename first_broken_t<typename M::output_shape>::failure> r;
+  return std::type_identity<M>{};
 }
 }  // namespace detail
 
-// The module of layer spec L for input shape In; a broken shape rule or layer contract is reported
-// here.
-template <class L, class In, class T, class Dev, std::size_t Position = 0>
+// The module of layer spec L for input shape In, as the child at Position of a combinator. A
+// broken shape rule or layer contract makes it a stand-in whose output shape carries the failure
+// up; the model reports it.
+template <class L, class In, class T, class Dev, std::size_t Position = inline_position>
 using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>())::type;
+
+// A model's top module: bind_t, and the report of a failure inside it, the one error.
+template <class L, class In, class T, class Dev>
+using bind_model_t = typename decltype(detail::bind_model<L, In, T, Dev>())::type;
 
 // Elements per sample a forward needs at `keep` when cx.backward_follows is false: a combinator declares its
 // own inference_size; a leaf layer fills its keep_size as part of its forward either way.
