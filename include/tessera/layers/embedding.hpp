@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 #include "tessera/ops/embedding/embedding.hpp"
 
 namespace tessera {
@@ -50,7 +51,7 @@ struct Embedding {
     }
     // Indices have no gradient; a dx asked for (a model whose input is labels) is left all zeros.
     void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
-      if (dx) std::fill(dx, dx + std::size_t(n) * length, T(0));
+      if (dx) ops::fill(Dev{}, dx, std::size_t(n) * length, T(0));
       if (cx.parameter_grads)
         ops::embedding_backward(Dev{}, x, dy, weight.grad, std::size_t(n) * length, Dim);
     }

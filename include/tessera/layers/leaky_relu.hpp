@@ -19,13 +19,12 @@ struct LeakyReLU {
   struct Module : ElementwiseModule<In, 2> {
     static std::string describe() { return "LeakyReLU(negative_slope=" + number_text(Slope) + ")"; }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return v >= T(0) ? v : T(Slope) * v; });
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::LeakyRelu<T>{T(Slope)});
     }
-    // From x, as PyTorch's leaky_relu_backward: the slope at 0 is Slope (x > 0 picks the identity).
+    // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
     void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
       if (dx)
-        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
-                          [](T in, T, T g) { return in > T(0) ? g : T(Slope) * g; });
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::LeakyRelu<T>{T(Slope)});
     }
   };
 };

@@ -1,8 +1,6 @@
 // ReLU: y = max(x, 0), PyTorch's nn.ReLU. Any shape.
 #pragma once
 
-#include <cmath>
-
 #include "tessera/core/module.hpp"
 #include "tessera/ops/elementwise/elementwise.hpp"
 
@@ -17,10 +15,10 @@ struct ReLU {
   struct Module : ElementwiseModule<In, 1> {
     static std::string describe() { return "ReLU()"; }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return v > T(0) ? v : T(0); });
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Relu<T>{});
     }
     void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
-      if (dx) ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, [](T, T out, T g) { return out > T(0) ? g : T(0); });
+      if (dx) ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Relu<T>{});
     }
   };
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "tessera/core/module.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
@@ -28,10 +29,10 @@ struct Reshape {
     static constexpr double flops = 0;
     static std::string describe() { return "Reshape" + Target::to_string().substr(5); }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
-      std::copy(x, x + std::size_t(n) * In::size, y);
+      ops::copy(Dev{}, x, y, std::size_t(n) * In::size);
     }
     void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
-      if (dx) std::copy(dy, dy + std::size_t(n) * In::size, dx);
+      if (dx) ops::copy(Dev{}, dy, dx, std::size_t(n) * In::size);
     }
   };
 };

@@ -46,15 +46,15 @@ struct Select {
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
       // The chosen tensors, each n samples long, one after the other: a pack's layout.
       T* out = y;
-      ((out = std::copy(x + std::size_t(n) * pack_offset<I, In>(),
-                        x + std::size_t(n) * (pack_offset<I, In>() + shape_at<I, In>::size), out)),
+      ((ops::copy(Dev{}, x + std::size_t(n) * pack_offset<I, In>(), out, std::size_t(n) * shape_at<I, In>::size),
+        out += std::size_t(n) * shape_at<I, In>::size),
        ...);
     }
     // Each chosen tensor's gradient goes back to its place in the pack; a tensor chosen twice gets
     // the sum of both, one not chosen gets zeros.
     void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
       if (!dx) return;
-      std::fill(dx, dx + std::size_t(n) * In::size, T(0));
+      ops::fill(Dev{}, dx, std::size_t(n) * In::size, T(0));
       const T* grad = dy;
       ((ops::accumulate(Dev{}, grad, dx + std::size_t(n) * pack_offset<I, In>(),
                         std::size_t(n) * shape_at<I, In>::size),

@@ -1,8 +1,6 @@
 // Sigmoid: y = 1 / (1 + exp(-x)), PyTorch's nn.Sigmoid. Any shape.
 #pragma once
 
-#include <cmath>
-
 #include "tessera/core/module.hpp"
 #include "tessera/ops/elementwise/elementwise.hpp"
 
@@ -17,13 +15,12 @@ struct Sigmoid {
   struct Module : ElementwiseModule<In, 4> {
     static std::string describe() { return "Sigmoid()"; }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Sigmoid<T>{});
     }
-    // From y, as PyTorch's sigmoid_backward (same order of operations): no second exponential.
+    // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
     void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
       if (dx)
-        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
-                          [](T, T out, T g) { return g * (T(1) - out) * out; });
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Sigmoid<T>{});
     }
   };
 };

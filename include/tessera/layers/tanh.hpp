@@ -1,8 +1,6 @@
 // Tanh: y = tanh(x), PyTorch's nn.Tanh. Any shape.
 #pragma once
 
-#include <cmath>
-
 #include "tessera/core/module.hpp"
 #include "tessera/ops/elementwise/elementwise.hpp"
 
@@ -17,13 +15,12 @@ struct Tanh {
   struct Module : ElementwiseModule<In, 1> {
     static std::string describe() { return "Tanh()"; }
     void forward(const T* x, T* y, index n, T*, Context<T>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, [](T v) { return std::tanh(v); });
+      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Tanh<T>{});
     }
-    // From y, as PyTorch's tanh_backward: no second tanh, and the derivative is a function of y.
+    // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
     void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
       if (dx)
-        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size,
-                          [](T, T out, T g) { return g * (T(1) - out * out); });
+        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Tanh<T>{});
     }
   };
 };

@@ -2,7 +2,9 @@
 // the tensor is large enough to pay for the threads.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 #include "tessera/core/parallel.hpp"
 #include "tessera/core/device.hpp"
@@ -15,11 +17,24 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = f(x[i]);
 }
 
-// dx[i] = f(x[i], y[i], dy[i]): the backward of a map, given its input, output and output gradient.
+// dx[i] = f.backward(x[i], y[i], dy[i]): the backward of a map, given its input, output and output
+// gradient.
 template <class T, class F>
 void map_backward(Cpu, const T* x, const T* y, const T* dy, T* dx, std::size_t count, F f) {
 TESSERA_OMP(parallel for schedule(static) if (count > 32768))
-  for (std::size_t i = 0; i < count; ++i) dx[i] = f(x[i], y[i], dy[i]);
+  for (std::size_t i = 0; i < count; ++i) dx[i] = f.backward(x[i], y[i], dy[i]);
+}
+
+// y = x.
+template <class T>
+void copy(Cpu, const T* x, T* y, std::size_t count) {
+  std::memcpy(y, x, count * sizeof(T));
+}
+
+// y = value.
+template <class T>
+void fill(Cpu, T* y, std::size_t count, T value) {
+  std::fill(y, y + count, value);
 }
 
 // y += a.

@@ -1,8 +1,10 @@
 // Elementwise maps y[i] = f(x[i]) over a whole batch. Each backend file defines
-// map(dev, x, y, count, f) for a functor f usable on that device, its backward
-// map_backward(dev, x, y, dy, dx, count, g) with dx[i] = g(x[i], y[i], dy[i]),
+// map(dev, x, y, count, f) for a functor f usable on that device (functions.hpp), its backward
+// map_backward(dev, x, y, dy, dx, count, f) with dx[i] = f.backward(x[i], y[i], dy[i]),
+// copy(dev, x, y, count), fill(dev, y, count, value),
 // add(dev, a, b, y, count), accumulate(dev, a, y, count) (y += a), blend(dev, alpha, a, beta, b,
 // y, count) (y = alpha a + beta b) and scale(dev, alpha, x, y, count) (y = alpha x).
 #pragma once
 
+#include "tessera/ops/elementwise/functions.hpp"
 #include "tessera/ops/elementwise/cpu.hpp"
