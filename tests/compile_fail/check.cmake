@@ -1,7 +1,7 @@
 # Runs one compile-fail test (cmake -P): SOURCE must fail to compile with exactly one error (one
 # mistake, one error), and a regex must match within the first 15 lines of the compiler's stderr,
 # so that the error a user sees first is the one we meant; with GCC, the line that names a shape or
-# contract error must be under 400 bytes.
+# contract error must be under 400 bytes after its file name.
 #   -DCOMPILER=<c++>  -DSOURCE=<file.cpp>  -DFLAGS_FILE=<flags-CONFIG.cmake>  [-DREGEX_FILE=<file>]
 #   [-DCOMPILER_ID=<GNU|Clang>]
 # Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax),
@@ -84,9 +84,10 @@ if(NOT head MATCHES "${regex}")
   message(FATAL_ERROR "${SOURCE} failed to compile, as it should, but /${regex}/ is not in the "
                       "first ${head_lines} lines of the errors (above).")
 endif()
-# GCC prints the error's type whole on one line: it must stay short enough to read.
+# GCC prints the error's type whole on one line: it must stay short enough to read (from "In
+# instantiation of", as the file name before it depends on where the headers are).
 if(COMPILER_ID STREQUAL "GNU")
-  string(REGEX MATCH "[^\n]*(shape|contract)_error<[^\n]*" first_line "${head}")
+  string(REGEX MATCH "In instantiation of [^\n]*(shape|contract)_error<[^\n]*" first_line "${head}")
   string(LENGTH "${first_line}" first_length)
   if(first_length GREATER_EQUAL 400)
     message(FATAL_ERROR "${SOURCE}: the error's first line is ${first_length} bytes; keep it under "
