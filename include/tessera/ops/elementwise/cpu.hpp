@@ -11,9 +11,11 @@
 
 namespace tessera::ops {
 
+// f is each thread's own copy (firstprivate): a functor with state (LeakyReLU's slope) must not be
+// read through a pointer that the stores to y could alias, or the loop is not vectorised.
 template <class T, class F>
 void map(Cpu, const T* x, T* y, std::size_t count, F f) {
-TESSERA_OMP(parallel for schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = f(x[i]);
 }
 
@@ -21,7 +23,7 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
 // gradient.
 template <class T, class F>
 void map_backward(Cpu, const T* x, const T* y, const T* dy, T* dx, std::size_t count, F f) {
-TESSERA_OMP(parallel for schedule(static) if (count > 32768))
+TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) dx[i] = f.backward(x[i], y[i], dy[i]);
 }
 

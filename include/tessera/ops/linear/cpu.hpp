@@ -2,7 +2,6 @@
 #pragma once
 
 #include "tessera/core/device.hpp"
-#include "tessera/core/parallel.hpp"
 #include "tessera/ops/gemm.hpp"
 
 namespace tessera::ops {
@@ -13,7 +12,6 @@ void linear_forward(Cpu, const T* x, const T* weight, const T* bias, T* y, index
   using cpu::Op;
   cpu::gemm(Op::none, Op::transpose, n, out, in, x, weight, T(0), y);
   if (!bias) return;
-TESSERA_OMP(parallel for schedule(static) if (std::size_t(n) * std::size_t(out) > 32768))
   for (index s = 0; s < n; ++s)
     for (int o = 0; o < out; ++o) y[std::size_t(s) * std::size_t(out) + std::size_t(o)] += bias[o];
 }
