@@ -16,34 +16,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "../support/fixtures.hpp"
+
 namespace {
 
 namespace ts = tessera;
 namespace io = tessera::io;
+using ts::testing::check_close;
+using ts::testing::fixture_record;
+using ts::testing::record_values;
 
 static_assert(std::endian::native == std::endian::little,
               "the fixtures are read by copying little-endian bytes");
-
-constexpr double rtol = 1e-4, atol = 1e-5;
-
-template <class T>
-std::vector<T> values_of(const io::TensorRecord& r) {
-  REQUIRE(r.dtype == io::Dtype::F32);
-  std::vector<T> out(r.data.size() / sizeof(float));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    float v;
-    std::memcpy(&v, r.data.data() + i * sizeof v, sizeof v);
-    out[i] = T(v);
-  }
-  return out;
-}
-
-const io::TensorRecord& record(const io::SafetensorsFile& file, const std::string& name) {
-  const auto it = file.tensors.find(name);
-  INFO("fixture tensor '" << name << "'");
-  REQUIRE(it != file.tensors.end());
-  return it->second;
-}
 
 // The shape a batch of per-sample shape S has in PyTorch.
 template <class S>
@@ -51,22 +35,6 @@ std::vector<std::int64_t> batched(std::int64_t n) {
   std::vector<std::int64_t> dims{n};
   dims.insert(dims.end(), S::dims.begin(), S::dims.end());
   return dims;
-}
-
-// |got - want| <= rtol |want| + atol elementwise; on failure names the first few elements.
-template <class T>
-void check_close(const std::string& what, const T* got, const std::vector<T>& want) {
-  std::size_t bad = 0;
-  std::ostringstream first;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double a = double(got[i]), b = double(want[i]);
-    if (!(std::abs(a - b) <= rtol * std::abs(b) + atol)) {  // also catches NaN
-      if (bad < 5) first << "  [" << i << "] got " << a << ", PyTorch " << b << "\n";
-      ++bad;
-    }
-  }
-  INFO(what << ": " << bad << " of " << want.size() << " elements differ\n" << first.str());
-  CHECK(bad == 0);
 }
 
 // Sequential<Layer> bound to In in T, its state_dict loaded from the fixture; forward of "input",
@@ -82,32 +50,32 @@ void check_backward_fixture(const std::string& case_name) {
 
   Model model;
   for (const auto& e : model.tensors()) {
-    const io::TensorRecord& r = record(file, e.name);
+    const io::TensorRecord& r = fixture_record(file, e.name);
     REQUIRE(r.shape == e.dims);
-    const std::vector<T> v = values_of<T>(r);
+    const std::vector<T> v = record_values<T>(r);
     std::copy(v.begin(), v.end(), e.value);
   }
 
-  const io::TensorRecord& input = record(file, "input");
+  const io::TensorRecord& input = fixture_record(file, "input");
   const std::int64_t n = input.shape.at(0);
   REQUIRE(input.shape == batched<In>(n));
-  REQUIRE(record(file, "dy").shape == batched<Out>(n));
-  const auto x = ts::Tensor<In, T>::from(values_of<T>(input));
-  const auto dy = ts::Tensor<Out, T>::from(values_of<T>(record(file, "dy")));
+  REQUIRE(fixture_record(file, "dy").shape == batched<Out>(n));
+  const auto x = ts::Tensor<In, T>::from(record_values<T>(input));
+  const auto dy = ts::Tensor<Out, T>::from(record_values<T>(fixture_record(file, "dy")));
 
   model.zero_grad();
   const auto y = model.forward(x);
-  check_close("output", y.data(), values_of<T>(record(file, "output")));
+  check_close("output", y.data(), record_values<T>(fixture_record(file, "output")));
   const auto dx = model.backward_to_input(dy);
   if (file.tensors.count("dx")) {
-    REQUIRE(record(file, "dx").shape == batched<In>(n));
-    check_close("dx", dx.data(), values_of<T>(record(file, "dx")));
+    REQUIRE(fixture_record(file, "dx").shape == batched<In>(n));
+    check_close("dx", dx.data(), record_values<T>(fixture_record(file, "dx")));
   } else {
     CHECK(std::all_of(dx.data(), dx.data() + dx.size(), [](T v) { return v == T(0); }));
   }
   for (const auto& e : model.tensors())
     if (e.kind == ts::TensorEntry<T>::Kind::parameter)
-      check_close("grad." + e.name, e.grad, values_of<T>(record(file, "grad." + e.name)));
+      check_close("grad." + e.name, e.grad, record_values<T>(fixture_record(file, "grad." + e.name)));
 }
 
 template <class Layer, class In>

@@ -27,10 +27,15 @@
 #include <tessera/layers/upsample.hpp>
 #include <tessera/layers/zero_pad2d.hpp>
 
+#include "../support/fixtures.hpp"
+
 namespace {
 
 namespace ts = tessera;
 namespace io = tessera::io;
+using ts::testing::check_close;
+using ts::testing::fixture_record;
+using ts::testing::record_values;
 
 static_assert(std::endian::native == std::endian::little,
               "the fixtures are read by copying little-endian bytes");
@@ -48,62 +53,12 @@ std::string dims_text(const std::vector<std::int64_t>& dims) {
   return s + ")";
 }
 
-// A floating-point record's elements as T (the fixtures are float32).
-template <class T>
-std::vector<T> values_of(const io::TensorRecord& r) {
-  REQUIRE((r.dtype == io::Dtype::F32 || r.dtype == io::Dtype::F64));
-  const std::size_t width = io::dtype_size(r.dtype);
-  std::vector<T> out(r.data.size() / width);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (r.dtype == io::Dtype::F32) {
-      float v;
-      std::memcpy(&v, r.data.data() + i * width, width);
-      out[i] = T(v);
-    } else {
-      double v;
-      std::memcpy(&v, r.data.data() + i * width, width);
-      out[i] = T(v);
-    }
-  }
-  return out;
-}
-
 std::int64_t integer_of(const io::TensorRecord& r) {
   REQUIRE(r.dtype == io::Dtype::I64);
   REQUIRE(r.data.size() == sizeof(std::int64_t));
   std::int64_t v;
   std::memcpy(&v, r.data.data(), sizeof v);
   return v;
-}
-
-const io::TensorRecord& record(const io::SafetensorsFile& file, const std::string& name) {
-  const auto it = file.tensors.find(name);
-  INFO("fixture tensor '" << name << "'");
-  REQUIRE(it != file.tensors.end());
-  return it->second;
-}
-
-// Checks |got - want| <= rtol |want| + atol elementwise; on failure names the first few elements.
-template <class T>
-void check_close(const std::string& what, const T* got, const std::vector<T>& want, double rtol,
-                 double atol) {
-  std::size_t bad = 0;
-  double worst = 0;
-  std::ostringstream first;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double a = double(got[i]), b = double(want[i]);
-    const double err = std::abs(a - b);
-    const double allowed = rtol * std::abs(b) + atol;
-    worst = std::max(worst, err / allowed);
-    if (!(err <= allowed)) {  // also catches NaN
-      if (bad < 5) first << "  [" << i << "] got " << a << ", PyTorch " << b << "\n";
-      ++bad;
-    }
-  }
-  INFO(what << ": " << bad << " of " << want.size() << " elements differ (worst error "
-            << worst << " times the tolerance)\n"
-            << first.str());
-  CHECK(bad == 0);
 }
 
 // Builds Model<Spec, In, Cpu, T>, loads the fixture's state_dict into it, runs forward in the
@@ -125,14 +80,14 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
 
   std::set<std::string> loaded;
   for (const Entry& e : model.tensors()) {
-    const io::TensorRecord& r = record(file, e.name);
+    const io::TensorRecord& r = fixture_record(file, e.name);
     INFO("tensor '" << e.name << "': tessera " << dims_text(e.dims) << ", PyTorch "
                     << dims_text(r.shape));
     REQUIRE(r.shape == e.dims);
     if (e.kind == Entry::Kind::counter) {
       *e.count = integer_of(r);
     } else {
-      const std::vector<T> v = values_of<T>(r);
+      const std::vector<T> v = record_values<T>(r);
       REQUIRE(v.size() == e.size());
       std::copy(v.begin(), v.end(), e.value);
     }
@@ -144,13 +99,13 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
     CHECK((!state || loaded.count(name) == 1));
   }
 
-  const io::TensorRecord& input = record(file, "input");
+  const io::TensorRecord& input = fixture_record(file, "input");
   const std::vector<std::int64_t> sample(In::dims.begin(), In::dims.end());
   REQUIRE(input.shape.size() == sample.size() + 1);
   REQUIRE(std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == sample);
-  const auto x = ts::Tensor<In, T>::from(values_of<T>(input));
+  const auto x = ts::Tensor<In, T>::from(record_values<T>(input));
 
-  const io::TensorRecord& output = record(file, "output");
+  const io::TensorRecord& output = fixture_record(file, "output");
   {
     using Out = typename Model::Output;
     std::vector<std::int64_t> out_dims{input.shape[0]};
@@ -161,7 +116,7 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
 
   model.train(train);
   const auto y = model.forward(x);
-  check_close("output", y.data(), values_of<T>(output), rtol, atol);
+  check_close("output", y.data(), record_values<T>(output), rtol, atol);
 
   for (const Entry& e : model.tensors()) {
     const auto it = file.tensors.find("after." + e.name);
@@ -170,7 +125,7 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
       INFO(e.name);
       CHECK(*e.count == integer_of(it->second));
     } else {
-      check_close(e.name + " after the step", e.value, values_of<T>(it->second), rtol, atol);
+      check_close(e.name + " after the step", e.value, record_values<T>(it->second), rtol, atol);
     }
   }
   if (train) {  // a train-mode fixture must carry the statistics it is meant to check

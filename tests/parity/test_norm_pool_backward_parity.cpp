@@ -15,49 +15,18 @@
 #include <tessera/io/safetensors.hpp>
 #include <tessera/tessera.hpp>
 
+#include "../support/fixtures.hpp"
+
 namespace {
 
 namespace ts = tessera;
 namespace io = tessera::io;
+using ts::testing::check_close;
+using ts::testing::fixture_record;
+using ts::testing::record_values;
 
 static_assert(std::endian::native == std::endian::little,
               "the fixtures are read by copying little-endian bytes");
-
-const io::TensorRecord& record(const io::SafetensorsFile& file, const std::string& name) {
-  const auto it = file.tensors.find(name);
-  INFO("fixture tensor '" << name << "'");
-  REQUIRE(it != file.tensors.end());
-  return it->second;
-}
-
-// A float32 record's elements as T.
-template <class T>
-std::vector<T> values_of(const io::TensorRecord& r) {
-  REQUIRE(r.dtype == io::Dtype::F32);
-  std::vector<T> out(r.data.size() / sizeof(float));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    float v;
-    std::memcpy(&v, r.data.data() + i * sizeof v, sizeof v);
-    out[i] = T(v);
-  }
-  return out;
-}
-
-template <class T>
-void check_close(const std::string& what, const T* got, const std::vector<T>& want) {
-  const double rtol = 1e-4, atol = 1e-5;
-  std::size_t bad = 0;
-  std::ostringstream first;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double a = double(got[i]), b = double(want[i]);
-    if (!(std::abs(a - b) <= rtol * std::abs(b) + atol)) {  // also catches NaN
-      if (bad < 5) first << "  [" << i << "] got " << a << ", PyTorch " << b << "\n";
-      ++bad;
-    }
-  }
-  INFO(what << ": " << bad << " of " << want.size() << " elements differ\n" << first.str());
-  CHECK(bad == 0);
-}
 
 // Loads the fixture's state into Model<Spec, In, Cpu, T>, runs forward in the fixture's mode and
 // backward of its "dy", and compares with PyTorch's output, "dx" and "grad.<parameter>".
@@ -74,30 +43,30 @@ void check_backward(const std::string& case_name) {
   Model model;
   std::size_t parameters = 0;
   for (const Entry& e : model.tensors()) {
-    const io::TensorRecord& r = record(file, e.name);
+    const io::TensorRecord& r = fixture_record(file, e.name);
     REQUIRE(r.shape == e.dims);
     if (e.kind == Entry::Kind::counter) continue;  // does not enter the arithmetic
-    const std::vector<T> v = values_of<T>(r);
+    const std::vector<T> v = record_values<T>(r);
     REQUIRE(v.size() == e.size());
     std::copy(v.begin(), v.end(), e.value);
     parameters += e.kind == Entry::Kind::parameter;
   }
 
   model.train(mode->second == "train");
-  const auto x = ts::Tensor<In, T>::from(values_of<T>(record(file, "input")));
+  const auto x = ts::Tensor<In, T>::from(record_values<T>(fixture_record(file, "input")));
   const auto y = model.forward(x);
-  check_close("output", y.data(), values_of<T>(record(file, "output")));
+  check_close("output", y.data(), record_values<T>(fixture_record(file, "output")));
   using Out = typename Model::Output;
-  const auto dy = ts::Tensor<Out, T>::from(values_of<T>(record(file, "dy")));
+  const auto dy = ts::Tensor<Out, T>::from(record_values<T>(fixture_record(file, "dy")));
   REQUIRE(dy.batch() == x.batch());
   model.zero_grad();
   const auto dx = model.backward_to_input(dy);
-  check_close("dx", dx.data(), values_of<T>(record(file, "dx")));
+  check_close("dx", dx.data(), record_values<T>(fixture_record(file, "dx")));
 
   std::size_t compared = 0;
   for (const Entry& e : model.tensors()) {
     if (e.kind != Entry::Kind::parameter) continue;
-    check_close("grad." + e.name, e.grad, values_of<T>(record(file, "grad." + e.name)));
+    check_close("grad." + e.name, e.grad, record_values<T>(fixture_record(file, "grad." + e.name)));
     ++compared;
   }
   CHECK(compared == parameters);

@@ -34,10 +34,9 @@ inline const io::TensorRecord& fixture_record(const io::SafetensorsFile& file,
   return it->second;
 }
 
-// A float32 or float64 tensor's elements, converted to T.
+// A float32 or float64 record's elements, converted to T.
 template <class T>
-std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
-  const io::TensorRecord& r = fixture_record(file, name);
+std::vector<T> record_values(const io::TensorRecord& r) {
   REQUIRE((r.dtype == io::Dtype::F64 || r.dtype == io::Dtype::F32));
   const auto read = [&]<class Stored>(Stored) {
     std::vector<T> out(r.data.size() / sizeof(Stored));
@@ -49,6 +48,12 @@ std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string
     return out;
   };
   return r.dtype == io::Dtype::F64 ? read(double{}) : read(float{});
+}
+
+// The same for the file's tensor `name`.
+template <class T>
+std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
+  return record_values<T>(fixture_record(file, name));
 }
 
 inline double fixture_scalar(const io::SafetensorsFile& file, const std::string& name) {
@@ -67,10 +72,11 @@ inline std::vector<std::int64_t> fixture_integers(const io::SafetensorsFile& fil
 }
 
 // Checks |got - want| <= rtol |want| + atol elementwise (NaN fails); on failure names the first
-// few elements that differ and the worst error as a multiple of the tolerance.
+// few elements that differ and the worst error as a multiple of the tolerance. The defaults suit
+// float32 fixtures.
 template <class T, class U>
-void check_close(const std::string& what, const T* got, const std::vector<U>& want, double rtol,
-                 double atol) {
+void check_close(const std::string& what, const T* got, const std::vector<U>& want, double rtol = 1e-4,
+                 double atol = 1e-5) {
   std::size_t bad = 0;
   double worst = 0;
   std::ostringstream first;
