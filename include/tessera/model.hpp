@@ -37,12 +37,14 @@ class Model {
   using Input = In;
   // After a shape error (reported by bind_t, the only error) the model compiles on quietly with a
   // stand-in output.
-  using Output = std::conditional_t<reported_v<typename module_type::output_shape>, In,
+  using Output = std::conditional_t<broken_v<typename module_type::output_shape>, In,
                                     typename module_type::output_shape>;
   using scalar = T;
   using device = Dev;
 
   static constexpr Input input_shape{};
+  // The top module's path: "", or a Named spec's name (every state_dict key starts with it).
+  static constexpr std::string_view root = segment_of<Spec>::name;
   static constexpr Output output_shape{};
   static constexpr std::size_t parameter_count = module_type::parameter_count;
   static constexpr std::size_t buffer_count = module_type::buffer_count;
@@ -63,15 +65,14 @@ class Model {
     values_.assign(parameter_count, T(0));
     grads_.assign(parameter_count, T(0));
     buffers_.assign(buffer_count, T(0));
-    root_ = std::string(segment_of<Spec>::name);
-    modes_.add_module(root_);
+    modes_.add_module(std::string(root));
     detail::Layout<T> layout{values_.data(),
                              grads_.data(),
                              buffers_.data(),
                              entries_,
                              modes_,
                              scalars_,
-                             root_,
+                             std::string(root),
                              detail::Layout<T>::template layer_type<module_type>()};
     module_->visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
@@ -198,13 +199,13 @@ class Model {
   // and module.eval(): for the whole model, or for the submodule at a state_dict path and
   // everything below it ("encoder", "main.3"), so that, say, Dropout can be off in a model that
   // trains, or a frozen encoder keep its running statistics. A model starts in training mode.
-  void train(bool on = true) { modes_.set(on, root_, "train"); }
+  void train(bool on = true) { modes_.set(on, root, "train"); }
   void train(bool on, std::string_view path) { modes_.set(on, path, "train"); }
   void eval() { train(false); }
   void eval(std::string_view path) { modes_.set(false, path, "eval"); }
   // The mode of the whole model, or of the submodule at `path` (its own flag, as PyTorch's
   // module.training: a parent set to eval after a child was set to train says false).
-  bool is_training() const { return modes_.training(root_, "is_training"); }
+  bool is_training() const { return modes_.training(root, "is_training"); }
   bool is_training(std::string_view path) const { return modes_.training(path, "is_training"); }
   Generator& generator() { return rng_; }
 
@@ -353,7 +354,6 @@ class Model {
   const T* last_input_ = nullptr;  // the forward's input, read again by backward
   index last_batch_ = 0;           // 0: no forward since the arena was (re)made
   Generator rng_;
-  std::string root_;           // the root module's path: "" (or a Named spec's name)
   detail::ModeTable modes_;
   detail::ScalarTable scalars_;
 };

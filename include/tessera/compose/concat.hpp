@@ -78,8 +78,8 @@ struct CatBranches {
   template <class In>
   static constexpr auto check() {
     using outputs = typename Branches<B...>::template Module<In, float, Cpu>::output_shape;
-    if constexpr (reported_v<outputs>)
-      return ShapeReported<outputs>{};
+    if constexpr (broken_v<outputs>)
+      return BrokenInside<outputs>{};
     else if constexpr (!detail::same_tails(outputs{}))
       return Rule<"CatBranches: the branches differ in an extent other than the first (spatial "
                   "size); their outputs follow",

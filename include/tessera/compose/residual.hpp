@@ -13,8 +13,8 @@ struct Residual {
   template <class In>
   static constexpr auto check() {
     using inner = typename bind_t<F, In, float, Cpu>::output_shape;
-    if constexpr (reported_v<inner>)
-      return ShapeReported<inner>{};
+    if constexpr (broken_v<inner>)
+      return BrokenInside<inner>{};
     else if constexpr (std::is_same_v<inner, In>)
       return ShapeOk{};
     else

@@ -144,7 +144,7 @@ struct UBlock {
       // The round trip first: the inner levels are bound (and their rules checked) only when
       // this level's size is sound, so the first error is the outermost one.
       using back = typename bind_t<round_trip, In, float, Cpu>::output_shape;
-      if constexpr (reported_v<back>) {
+      if constexpr (broken_v<back>) {
         return ShapeOk{};  // the module binds Down and Up again, and the failure goes up from there
       } else if constexpr (!detail::same_spatial<In, back>()) {
         return Rule<"UBlock: Up does not give back the size entering Down (odd size at a "
@@ -152,7 +152,7 @@ struct UBlock {
                     unet_level<Level>, back>{};
       } else {
         using up = typename bind_t<path, In, float, Cpu>::output_shape;
-        if constexpr (reported_v<up>)
+        if constexpr (broken_v<up>)
           return ShapeOk{};  // likewise
         else
           return Merge::template check<In, up, Level>();
@@ -164,7 +164,7 @@ struct UBlock {
   struct Parts {
     using up_shape = typename bind_t<path, In, float, Cpu>::output_shape;
     // A broken path leaves nothing to fit the skip to; the failure goes up through the cat.
-    using skip = typename std::conditional_t<reported_v<up_shape>, std::type_identity<Identity>,
+    using skip = typename std::conditional_t<broken_v<up_shape>, std::type_identity<Identity>,
                                              skip_of<Merge, In, up_shape>>::type;
     using concat = std::conditional_t<Merge::skip_first, CatBranches<skip, Inline<path>>,
                                       CatBranches<Inline<path>, skip>>;

@@ -152,11 +152,11 @@ struct BrokenShape {
 
 // Whether a shape is, or holds, the output of a layer whose rule broke.
 template <class S>
-inline constexpr bool reported_v = false;
+inline constexpr bool broken_v = false;
 template <class F>
-inline constexpr bool reported_v<BrokenShape<F>> = true;
+inline constexpr bool broken_v<BrokenShape<F>> = true;
 template <class... S>
-inline constexpr bool reported_v<Shapes<S...>> = (reported_v<S> || ...);
+inline constexpr bool broken_v<Shapes<S...>> = (broken_v<S> || ...);
 
 namespace detail {
 // The BrokenShape of a broken shape, or of the first broken part of a pack.
@@ -168,7 +168,7 @@ struct first_broken<BrokenShape<F>> {
 };
 template <class S0, class... S>
 struct first_broken<Shapes<S0, S...>> {
-  using type = typename std::conditional_t<reported_v<S0>, first_broken<S0>, first_broken<Shapes<S...>>>::type;
+  using type = typename std::conditional_t<broken_v<S0>, first_broken<S0>, first_broken<Shapes<S...>>>::type;
 };
 }  // namespace detail
 template <class S>
@@ -177,7 +177,7 @@ using first_broken_t = typename detail::first_broken<S>::type;
 // What a combinator's check returns when a part it binds to check its own rule broke (S holds
 // that part's output): the failure travels on, with the path from the combinator to the part.
 template <class S>
-struct ShapeReported {
+struct BrokenInside {
   using reported = S;
 };
 
@@ -246,22 +246,43 @@ struct ContractVisitor {
 };
 }  // namespace detail
 
-template <class M, class T>
-concept BoundModule = requires(M m, const T* in, T* out, index n, Context<T>& cx,
-                               detail::ContractVisitor<T>& v) {
+// The contract in parts, so that a module that breaks it can be told which part it misses.
+template <class M>
+concept HasShapes = requires {
   typename M::input_shape;
   typename M::output_shape;
+};
+template <class M>
+concept HasCounts = requires {
   { M::parameter_count } -> std::convertible_to<std::size_t>;
   { M::buffer_count } -> std::convertible_to<std::size_t>;
+};
+template <class M>
+concept HasSizes = requires {
   { M::keep_size } -> std::convertible_to<std::size_t>;
   { M::scratch_size } -> std::convertible_to<std::size_t>;
   { M::gradient_size } -> std::convertible_to<std::size_t>;
+};
+template <class M>
+concept HasFlops = requires {
   { M::flops } -> std::convertible_to<double>;
+};
+template <class M>
+concept Describes = requires {
   { M::describe() } -> std::convertible_to<std::string>;
-  m.visit(v);
-  m.forward(in, out, n, out, cx);
+};
+template <class M, class T>
+concept Visits = requires(M m, detail::ContractVisitor<T>& v) { m.visit(v); };
+template <class M, class T>
+concept Forwards = requires(M m, const T* in, T* out, index n, Context<T>& cx) { m.forward(in, out, n, out, cx); };
+template <class M, class T>
+concept Backwards = requires(M m, const T* in, T* out, index n, Context<T>& cx) {
   m.backward(in, in, in, out, n, out, cx);
 };
+
+template <class M, class T>
+concept BoundModule = HasShapes<M> && HasCounts<M> && HasSizes<M> && HasFlops<M> && Describes<M> &&
+                      Visits<M, T> && Forwards<M, T> && Backwards<M, T>;
 
 // A layer spec: its shape rule and its module for an input shape.
 template <class L, class In, class T, class Dev>
@@ -286,24 +307,19 @@ namespace detail {
 // The first part of the contract that M does not meet.
 template <class M, class T>
 consteval auto contract_gap() {
-  if constexpr (!requires { typename M::input_shape; typename M::output_shape; })
+  if constexpr (!HasShapes<M>)
     return lacks<"input_shape, output_shape">{};
-  else if constexpr (!requires { { M::parameter_count } -> std::convertible_to<std::size_t>; } ||
-                     !requires { { M::buffer_count } -> std::convertible_to<std::size_t>; })
+  else if constexpr (!HasCounts<M>)
     return lacks<"parameter/buffer_count">{};
-  else if constexpr (!requires { { M::keep_size } -> std::convertible_to<std::size_t>; } ||
-                     !requires { { M::scratch_size } -> std::convertible_to<std::size_t>; } ||
-                     !requires { { M::gradient_size } -> std::convertible_to<std::size_t>; })
+  else if constexpr (!HasSizes<M>)
     return lacks<"keep/scratch/gradient_size">{};
-  else if constexpr (!requires { { M::flops } -> std::convertible_to<double>; })
+  else if constexpr (!HasFlops<M>)
     return lacks<"flops">{};
-  else if constexpr (!requires { { M::describe() } -> std::convertible_to<std::string>; })
+  else if constexpr (!Describes<M>)
     return lacks<"static describe()">{};
-  else if constexpr (!requires(M m, ContractVisitor<T>& v) { m.visit(v); })
+  else if constexpr (!Visits<M, T>)
     return lacks<"visit(v)">{};
-  else if constexpr (!requires(M m, const T* in, T* out, index n, Context<T>& cx) {
-                       m.forward(in, out, n, out, cx);
-                     })
+  else if constexpr (!Forwards<M, T>)
     return lacks<"forward(x, y, n, keep, cx)">{};
   else
     return lacks<"backward(x,y,dy,dx,n,keep,cx)">{};
@@ -381,7 +397,7 @@ using prefixed_shape = BrokenShape<typename prefixed<Segment, typename first_bro
 template <class L, class In, class T, class Dev, std::size_t Position>
 consteval auto bind_layer() {
   constexpr auto segment = segment_text<L, Position>();
-  if constexpr (reported_v<In>) {
+  if constexpr (broken_v<In>) {
     return std::type_identity<InvalidModule<In, first_broken_t<In>>>{};
   } else if constexpr (!LayerSpec<L, In, T, Dev>) {
     return std::type_identity<InvalidModule<
@@ -397,7 +413,7 @@ consteval auto bind_layer() {
       using M = typename L::template Module<In, T, Dev>;
       if constexpr (!BoundModule<M, T>)
         return std::type_identity<InvalidModule<In, BrokenShape<contract_failure<segment, decltype(contract_gap<M, T>())>>>>{};
-      else if constexpr (reported_v<typename M::output_shape>)
+      else if constexpr (broken_v<typename M::output_shape>)
         return std::type_identity<InvalidModule<In, prefixed_shape<segment, typename M::output_shape>>>{};
       else
         return std::type_identity<M>{};
@@ -424,7 +440,7 @@ struct report<contract_failure<Path, Lacks>> {
 template <class L, class In, class T, class Dev>
 consteval auto bind_model() {
   using M = typename decltype(bind_layer<L, In, T, Dev, inline_position>())::type;
-  if constexpr (reported_v<typename M::output_shape>)
+  if constexpr (broken_v<typename M::output_shape>)
     [[maybe_unused]] report<typename first_broken_t<typename M::output_shape>::failure> r;
   return std::type_identity<M>{};
 }

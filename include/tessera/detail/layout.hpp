@@ -15,6 +15,15 @@
 
 namespace tessera::detail {
 
+// "'a', 'b', ..." for an error message: the first dozen of the paths a lookup could have named.
+template <class Entries>
+std::string known_paths(const Entries& entries) {
+  std::string text;
+  for (std::size_t i = 0; i < entries.size() && i < 12; ++i) text += (i ? ", '" : "'") + entries[i].path + "'";
+  if (entries.size() > 12) text += ", ...";
+  return text;
+}
+
 // The train/eval flag of every module, by path (PyTorch's module.training), and the Mode of each
 // layer that reads one. Setting a path sets its whole subtree, as module.train(on) does.
 class ModeTable {
@@ -49,12 +58,8 @@ class ModeTable {
   const ModuleFlag& find(std::string_view path, const char* caller) const {
     for (const auto& m : modules_)
       if (m.path == path) return m;
-    std::string known;
-    for (std::size_t i = 0; i < modules_.size() && i < 12; ++i)
-      known += (i ? ", '" : "'") + modules_[i].path + "'";
-    if (modules_.size() > 12) known += ", ...";
     throw std::invalid_argument(std::string("tessera::Model::") + caller + ": no submodule named '" +
-                                std::string(path) + "'; the model's are " + known +
+                                std::string(path) + "'; the model's are " + known_paths(modules_) +
                                 " (state_dict paths; '' is the whole model)");
   }
   std::vector<ModuleFlag> modules_;
@@ -69,11 +74,10 @@ class ScalarTable {
   double& at(std::string_view path, const char* caller) const {
     for (const auto& s : scalars_)
       if (s.path == path) return *s.value;
-    std::string known;
-    for (std::size_t i = 0; i < scalars_.size() && i < 12; ++i) known += (i ? ", '" : "'") + scalars_[i].path + "'";
     throw std::invalid_argument(std::string("tessera::Model::") + caller + ": no runtime scalar named '" +
                                 std::string(path) + "'; " +
-                                (known.empty() ? std::string("the model has none") : "the model's are " + known));
+                                (scalars_.empty() ? std::string("the model has none")
+                                                  : "the model's are " + known_paths(scalars_)));
   }
 
  private:
