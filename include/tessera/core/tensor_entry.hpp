@@ -20,14 +20,15 @@ inline std::string join_name(const std::string& prefix, std::string_view segment
 }
 }  // namespace detail
 
-template <class T>
+// value and grad point into device Dev's memory; values() and grads() exist where the host reaches it.
+template <class T, class Dev = Cpu>
 struct TensorEntry {
   enum class Kind { parameter, buffer, counter };
   std::string name;  // PyTorch state_dict key
   Kind kind;
   Dims dims;
-  T* value = nullptr;            // parameter or buffer
-  T* grad = nullptr;             // parameter only
+  Ptr<T, Dev> value{};           // parameter or buffer
+  Ptr<T, Dev> grad{};            // parameter only
   std::int64_t* count = nullptr; // counter only (num_batches_tracked)
   Init init;
   std::string layer;          // the owning layer's type as describe() names it: "Conv2d", "BatchNorm2d"
@@ -38,8 +39,16 @@ struct TensorEntry {
     for (auto d : dims) s *= std::size_t(d);
     return s;
   }
-  std::span<T> values() const { return {value, size()}; }
-  std::span<T> grads() const { return {grad, size()}; }
+  std::span<T> values() const
+    requires HostMemory<Dev>
+  {
+    return {value, size()};
+  }
+  std::span<T> grads() const
+    requires HostMemory<Dev>
+  {
+    return {grad, size()};
+  }
 };
 
 }  // namespace tessera

@@ -30,7 +30,17 @@ TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
 // y = x.
 template <class T>
 void copy(Cpu, const T* x, T* y, std::size_t count) {
-  std::memcpy(y, x, count * sizeof(T));
+  if (count) std::memcpy(y, x, count * sizeof(T));
+}
+
+// The host's copy of device memory and back: on the CPU, the same memory.
+template <class T>
+void to_host(Cpu, const T* x, T* host, std::size_t count) {
+  if (count) std::memcpy(host, x, count * sizeof(T));
+}
+template <class T>
+void from_host(Cpu, const T* host, T* y, std::size_t count) {
+  if (count) std::memcpy(y, host, count * sizeof(T));
 }
 
 // y = value.
