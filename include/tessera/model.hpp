@@ -1,6 +1,8 @@
 // `Model<Spec, Input, Device, Scalar>` binds a layer spec to its input shape(s) and owns what the
 // spec only describes: the parameters and gradients (two contiguous blocks), the buffers, the
-// activation arena, the train/eval modes and the random generator.
+// layers' working state, the activation arena (all in the device's memory), the train/eval modes
+// and the random generator. Its views and tensors are the device's: forward takes and returns
+// View<S, T, Dev>.
 #pragma once
 
 #include <cmath>
@@ -13,15 +15,42 @@
 #include <vector>
 
 #include "tessera/core/module.hpp"
-#include "tessera/core/tensor.hpp"
 #include "tessera/core/summary.hpp"
+#include "tessera/core/tensor.hpp"
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/detail/layout.hpp"
 #include "tessera/io/weights.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
 namespace detail {
+// Counts the elements of the layers' working state (v.state), before the blocks are laid out.
+template <class T, class Dev>
+struct StateSize {
+  std::size_t total = 0;
+  template <class P>
+  void parameter(std::string_view, P&, Dims, Init) {}
+  template <class P>
+  void buffer(std::string_view, P&, Dims, Init) {}
+  void state(std::string_view, Ptr<T, Dev>&, Dims dims) { total += Layout<T, Dev>::count(dims); }
+  void counter(std::string_view, std::int64_t&) {}
+  void mode(Mode&) {}
+  void scalar(std::string_view, double&) {}
+  template <class M>
+  void child(std::string_view, M& m) {
+    m.visit(*this);
+  }
+};
+
+// n elements of device memory, zeroed.
+template <class T, class Dev>
+Buffer<T, Dev> zeroed(std::size_t n) {
+  Buffer<T, Dev> b(n);
+  ops::fill(Dev{}, b.data(), n, T(0));
+  return b;
+}
+
 // The batch of the first of several views (forward's inputs, backward's gradients).
 template <class First, class... Rest>
 index first_batch(const First& first, const Rest&...) {
@@ -61,19 +90,25 @@ class Model {
   static constexpr std::size_t gradient_bytes_per_sample =
       ((SingleShape<Output> ? 0 : Output::size) + In::size + module_type::gradient_size) * sizeof(T);
 
+  using Entry = TensorEntry<T, Dev>;
+
   explicit Model(std::uint64_t seed = 0) : rng_(seed) {
-    values_.assign(parameter_count, T(0));
-    grads_.assign(parameter_count, T(0));
-    buffers_.assign(buffer_count, T(0));
+    detail::StateSize<T, Dev> states;
+    module_->visit(states);
+    values_ = detail::zeroed<T, Dev>(parameter_count);
+    grads_ = detail::zeroed<T, Dev>(parameter_count);
+    buffers_ = detail::zeroed<T, Dev>(buffer_count);
+    states_ = detail::zeroed<T, Dev>(states.total);
     modes_.add_module(std::string(root));
-    detail::Layout<T> layout{values_.data(),
-                             grads_.data(),
-                             buffers_.data(),
-                             entries_,
-                             modes_,
-                             scalars_,
-                             std::string(root),
-                             detail::Layout<T>::template layer_type<module_type>()};
+    detail::Layout<T, Dev> layout{values_.data(),
+                                  grads_.data(),
+                                  buffers_.data(),
+                                  states_.data(),
+                                  entries_,
+                                  modes_,
+                                  scalars_,
+                                  std::string(root),
+                                  detail::Layout<T, Dev>::template layer_type<module_type>()};
     module_->visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
         layout.next_buffer != buffers_.data() + buffers_.size())
@@ -90,20 +125,24 @@ class Model {
   Model(Model&&) noexcept = default;
   Model& operator=(Model&&) noexcept = default;
 
-  // PyTorch's default initialisation of every parameter and buffer, from the model's generator.
+  // PyTorch's default initialisation of every parameter and buffer, from the model's generator
+  // (drawn on the host, so that a seed gives the same model on every device).
   void reset_parameters() {
+    std::vector<T> values;
     for (auto& e : entries_) {
-      if (e.kind == TensorEntry<T>::Kind::counter) {
+      if (e.kind == Entry::Kind::counter) {
         *e.count = 0;
         continue;
       }
-      for (T& v : e.values()) {
+      values.resize(e.size());
+      for (T& v : values) {
         switch (e.init.kind) {
           case Init::Kind::constant: v = T(e.init.a); break;
           case Init::Kind::uniform: v = T(rng_.uniform(e.init.a, e.init.b)); break;
           case Init::Kind::normal: v = T(rng_.normal(e.init.a, e.init.b)); break;
         }
       }
+      ops::from_host(Dev{}, values.data(), e.value, values.size());
     }
   }
 
@@ -112,7 +151,7 @@ class Model {
   void reserve(index n) {
     live("reserve");
     if (n <= arena_batch_) return;
-    arena_.assign(std::size_t(n) * per_sample, T(0));
+    arena_ = detail::zeroed<T, Dev>(std::size_t(n) * per_sample);
     arena_batch_ = n;
     last_batch_ = 0;  // the kept activations are gone
   }
@@ -125,8 +164,8 @@ class Model {
     const index n = detail::first_batch(xs...);
     if (n <= 0) throw std::invalid_argument("tessera::Model::forward: the batch is empty");
     reserve(n);
-    const T* x = gather_inputs(input_data(n), "forward", xs...);
-    Context<T> cx{scratch_data(n), &rng_};
+    const CPtr x = gather_inputs(input_data(n), "forward", xs...);
+    Context<T, Dev> cx{scratch_data(n), &rng_};
     module_->forward(x, output_data(n), n, kept_data(n), cx);
     last_input_ = x;
     last_batch_ = n;
@@ -148,29 +187,29 @@ class Model {
     run_backward(true, dys...);
     const index n = last_batch_;
     if constexpr (SingleShape<In>) {
-      return View<In, const T>(input_grad_data(n), n);
+      return View<In, const T, Dev>(input_grad_data(n), n);
     } else {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple{
-            View<shape_at<I, In>, const T>(input_grad_data(n) + std::size_t(n) * pack_offset<I, In>(), n)...};
+        return std::tuple{View<shape_at<I, In>, const T, Dev>(
+            input_grad_data(n) + std::size_t(n) * pack_offset<I, In>(), n)...};
       }(std::make_index_sequence<In::count>{});
     }
   }
   // Sets every parameter gradient to zero.
-  void zero_grad() { std::fill(grads_.begin(), grads_.end(), T(0)); }
+  void zero_grad() { ops::fill(Dev{}, grads_.data(), grads_.size(), T(0)); }
   // Freezes (false) or unfreezes the parameters whose names start with `prefix` (all by default):
   // optimizers skip frozen ones, and a fully frozen model computes no parameter gradients at all,
   // only input gradients (D during the G step of a GAN).
   void requires_grad(bool on, std::string_view prefix = "") {
     for (auto& e : entries_)
-      if (e.kind == TensorEntry<T>::Kind::parameter && std::string_view(e.name).starts_with(prefix))
+      if (e.kind == Entry::Kind::parameter && std::string_view(e.name).starts_with(prefix))
         e.requires_grad = on;
   }
   // The trainable parameters, for an optimizer.
-  std::vector<TensorEntry<T>*> parameters() {
-    std::vector<TensorEntry<T>*> out;
+  std::vector<Entry*> parameters() {
+    std::vector<Entry*> out;
     for (auto& e : entries_)
-      if (e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad) out.push_back(&e);
+      if (e.kind == Entry::Kind::parameter && e.requires_grad) out.push_back(&e);
     return out;
   }
 
@@ -183,13 +222,14 @@ class Model {
     const index n = detail::first_batch(xs...);
     if (n <= 0) throw std::invalid_argument("tessera::Model::predict: the batch is empty");
     constexpr std::size_t per = In::size + Output::size + inference_size_of<module_type>() + module_type::scratch_size;
-    if (std::size_t(n) * per > inference_arena_.size()) inference_arena_.assign(std::size_t(n) * per, T(0));
-    T* in = inference_arena_.data();
-    T* out = in + std::size_t(n) * In::size;
-    T* keep = out + std::size_t(n) * Output::size;
-    T* scratch = keep + std::size_t(n) * inference_size_of<module_type>();
-    const T* x = gather_inputs(in, "predict", xs...);
-    Context<T> cx{scratch, &rng_};
+    if (std::size_t(n) * per > inference_arena_.size())
+      inference_arena_ = detail::zeroed<T, Dev>(std::size_t(n) * per);
+    const P in = inference_arena_.data();
+    const P out = in + std::size_t(n) * In::size;
+    const P keep = out + std::size_t(n) * Output::size;
+    const P scratch = keep + std::size_t(n) * inference_size_of<module_type>();
+    const CPtr x = gather_inputs(in, "predict", xs...);
+    Context<T, Dev> cx{scratch, &rng_};
     cx.backward_follows = false;
     module_->forward(x, out, n, keep, cx);
     return outputs_at(out, n);
@@ -225,8 +265,11 @@ class Model {
     return *module_;
   }
   // Every parameter, buffer and counter, in forward order, under its PyTorch state_dict name.
-  const std::vector<TensorEntry<T>>& tensors() const { return entries_; }
-  std::span<T> parameter_values() { return values_; }
+  const std::vector<Entry>& tensors() const { return entries_; }
+  // All parameters (and their gradients) as one block, in the order of tensors().
+  Ptr<T, Dev> parameter_data() { return values_.data(); }
+  Ptr<T, Dev> parameter_grad_data() { return grads_.data(); }
+  std::span<T> parameter_values() requires HostMemory<Dev> { return values_; }
   // Weights in safetensors with PyTorch state_dict names: a PyTorch model of the same nesting
   // reads this file with safetensors.torch.load_file, and its saved file loads here.
   void save(const std::string& path) const {
@@ -238,7 +281,7 @@ class Model {
     live("load");
     load_weights(entries_, path);
   }
-  std::span<T> parameter_grads() { return grads_; }
+  std::span<T> parameter_grads() requires HostMemory<Dev> { return grads_; }
 
   // A table like torchinfo's: path, type, output shape, parameters; then the totals.
   std::string summary(index batch = 1) const {
@@ -268,13 +311,17 @@ class Model {
   static constexpr std::size_t per_sample = In::size + Output::size + module_type::keep_size +
                                             module_type::scratch_size + output_grad_size + In::size +
                                             module_type::gradient_size;
-  T* input_data(index) { return arena_.data(); }
-  T* output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
-  T* kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
-  T* scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
-  T* output_grad_data(index n) { return scratch_data(n) + std::size_t(n) * module_type::scratch_size; }
-  T* input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * output_grad_size; }
-  T* gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
+  using P = Ptr<T, Dev>;
+  using CPtr = Ptr<const T, Dev>;
+  P input_data(index) { return arena_.data(); }
+  P output_data(index n) { return arena_.data() + std::size_t(n) * In::size; }
+  P kept_data(index n) { return output_data(n) + std::size_t(n) * Output::size; }
+  P scratch_data(index n) { return kept_data(n) + std::size_t(n) * module_type::keep_size; }
+  P output_grad_data(index n) {
+    return scratch_data(n) + std::size_t(n) * module_type::scratch_size;
+  }
+  P input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * output_grad_size; }
+  P gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
 
   template <class... G>
   void run_backward(bool want_input, const G&... dys) {
@@ -291,33 +338,34 @@ class Model {
                                   std::to_string(detail::first_batch(dys...)) +
                                   ") differs from the forward's (" + std::to_string(n) + ")");
     // One output's gradient is read where it lies; several are gathered into one pack.
-    const T* dy = nullptr;
+    CPtr dy{};
     if constexpr (SingleShape<Output>) {
-      dy = (View<Output, const T>(dys), ...).data();
+      dy = (View<Output, const T, Dev>(dys), ...).data();
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (copy_output_grad<I>(View<part_at<I, Output>, const T>(dys), n), ...);
+        (copy_output_grad<I>(View<part_at<I, Output>, const T, Dev>(dys), n), ...);
       }(std::make_index_sequence<sizeof...(G)>{});
       dy = output_grad_data(n);
     }
     bool trainable = false;
-    for (auto& e : entries_) trainable |= e.kind == TensorEntry<T>::Kind::parameter && e.requires_grad;
-    Context<T> cx{scratch_data(n), &rng_, gradients_data(n), trainable};
+    for (auto& e : entries_) trainable |= e.kind == Entry::Kind::parameter && e.requires_grad;
+    Context<T, Dev> cx{scratch_data(n), &rng_, gradients_data(n), trainable};
     module_->backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
                       kept_data(n), cx);
   }
   template <std::size_t I>
-  void copy_output_grad(View<part_at<I, Output>, const T> dy, index n) {
-    std::copy(dy.data(), dy.data() + dy.size(), output_grad_data(n) + std::size_t(n) * pack_offset<I, Output>());
+  void copy_output_grad(View<part_at<I, Output>, const T, Dev> dy, index n) {
+    ops::copy(Dev{}, dy.data(), output_grad_data(n) + std::size_t(n) * pack_offset<I, Output>(),
+              dy.size());
   }
 
   // The model's input as one pointer: a single input is read where it lies; several, checked for
   // one batch size, are gathered into `pack` (n samples of In::size).
   template <class... X>
-  static const T* gather_inputs(T* pack, const char* caller, const X&... xs) {
+  static CPtr gather_inputs(P pack, const char* caller, const X&... xs) {
     if constexpr (SingleShape<In>) {
       static_assert(sizeof...(X) == 1, "tessera: this model takes one input");
-      return (View<In, const T>(xs), ...).data();
+      return (View<In, const T, Dev>(xs), ...).data();
     } else {
       static_assert(sizeof...(X) == In::count, "tessera: give the model one view per input");
       const index n = detail::first_batch(xs...);
@@ -325,33 +373,34 @@ class Model {
         throw std::invalid_argument(std::string("tessera::Model::") + caller +
                                     ": the inputs have different batch sizes");
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (copy_to<I>(View<shape_at<I, In>, const T>(xs), pack, n), ...);
+        (copy_to<I>(View<shape_at<I, In>, const T, Dev>(xs), pack, n), ...);
       }(std::make_index_sequence<In::count>{});
       return pack;
     }
   }
   template <std::size_t I>
-  static void copy_to(View<shape_at<I, In>, const T> x, T* inputs, index n) {
-    std::copy(x.data(), x.data() + x.size(), inputs + std::size_t(n) * pack_offset<I, In>());
+  static void copy_to(View<shape_at<I, In>, const T, Dev> x, P inputs, index n) {
+    ops::copy(Dev{}, x.data(), inputs + std::size_t(n) * pack_offset<I, In>(), x.size());
   }
-  static auto outputs_at(const T* out, index n) {
+  static auto outputs_at(CPtr out, index n) {
     if constexpr (SingleShape<Output>) {
-      return View<Output, const T>(out, n);
+      return View<Output, const T, Dev>(out, n);
     } else {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple{View<shape_at<I, Output>, const T>(out + std::size_t(n) * pack_offset<I, Output>(), n)...};
+        return std::tuple{View<shape_at<I, Output>, const T, Dev>(
+            out + std::size_t(n) * pack_offset<I, Output>(), n)...};
       }(std::make_index_sequence<Output::count>{});
     }
   }
 
   // On the heap, so that the pointers into it (the counters in entries_) survive a move.
   std::unique_ptr<module_type> module_ = std::make_unique<module_type>();
-  std::vector<T> values_, grads_, buffers_;
-  std::vector<TensorEntry<T>> entries_;
-  std::vector<T> arena_;
-  std::vector<T> inference_arena_;  // predict()'s
+  Buffer<T, Dev> values_, grads_, buffers_, states_;
+  std::vector<Entry> entries_;
+  Buffer<T, Dev> arena_;
+  Buffer<T, Dev> inference_arena_;  // predict()'s
   index arena_batch_ = 0;
-  const T* last_input_ = nullptr;  // the forward's input, read again by backward
+  CPtr last_input_{};              // the forward's input, read again by backward
   index last_batch_ = 0;           // 0: no forward since the arena was (re)made
   Generator rng_;
   detail::ModeTable modes_;

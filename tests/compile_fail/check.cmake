@@ -4,6 +4,8 @@
 # contract error must be under 400 bytes after its file name.
 #   -DCOMPILER=<c++>  -DSOURCE=<file.cpp>  -DFLAGS_FILE=<flags-CONFIG.cmake>  [-DREGEX_FILE=<file>]
 #   [-DCOMPILER_ID=<GNU|Clang>]
+# With -DMUST_COMPILE=ON it checks the opposite, with the same flags: SOURCE must compile (the
+# device-boundary tests, tests/device/).
 # Without REGEX_FILE the regex is SOURCE's first line, `// EXPECT: <regex>` (CMake regex syntax),
 # or under clang its second line `// EXPECT-CLANG: <regex>` when there is one: clang prints types
 # its own way (`>>`; clang 17+ leaves out defaulted arguments) and shows a rule's text as the pieces
@@ -18,7 +20,9 @@ foreach(var COMPILER SOURCE FLAGS_FILE)
 endforeach()
 include(${FLAGS_FILE})  # TESSERA_CF_{OWN_INCLUDE,INCLUDES,DEFINES,IMPLICIT_INCLUDES}
 
-if(DEFINED REGEX_FILE)
+if(MUST_COMPILE)
+  # no regex: the source must compile
+elseif(DEFINED REGEX_FILE)
   file(READ ${REGEX_FILE} regex)
 else()
   file(READ ${SOURCE} text LIMIT 4096)
@@ -48,6 +52,14 @@ endforeach()
 
 execute_process(COMMAND ${COMPILER} ${args} ${SOURCE}
                 RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(MUST_COMPILE)
+  if(NOT result EQUAL 0)
+    string(JOIN " " command ${COMPILER} ${args} ${SOURCE})
+    string(SUBSTRING "${err}" 0 8000 start)
+    message(FATAL_ERROR "${SOURCE} must compile, but does not:\n${command}\n${start}")
+  endif()
+  return()
+endif()
 if(result EQUAL 0)
   message(FATAL_ERROR "${SOURCE} compiled, but it must not.")
 endif()

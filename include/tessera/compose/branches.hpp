@@ -48,8 +48,8 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
     }(std::make_index_sequence<count>{});
   }
   // Branch I reads `input(I)` (given by Derived) and writes its part of the output pack.
-  template <class T, class Cx, class InputOf>
-  void forward_all(InputOf input, T* y, index n, T* keep, Cx& cx) {
+  template <class InputOf, class P, class Cx>
+  void forward_all(InputOf input, P y, index n, P keep, Cx& cx) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(branches).forward(input(std::integral_constant<std::size_t, I>{}),
                                      y + std::size_t(n) * pack_offset<I, output_shape>(), n,
@@ -58,8 +58,8 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
     }(std::make_index_sequence<count>{});
   }
   // Branch I gets its part of dy and writes its input gradient at `input_grad(I)`.
-  template <class T, class Cx, class InputOf, class InputGradOf>
-  void backward_all(InputOf input, const T* y, const T* dy, InputGradOf input_grad, index n, T* keep,
+  template <class InputOf, class ConstP, class InputGradOf, class P, class Cx>
+  void backward_all(InputOf input, ConstP y, ConstP dy, InputGradOf input_grad, index n, P keep,
                     Cx& cx) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(branches).backward(input(std::integral_constant<std::size_t, I>{}),
@@ -90,20 +90,26 @@ struct Branches {
     static constexpr std::size_t gradient_size =
         (sizeof...(B) > 1 ? In::size : 0) + Module::children_gradient_size;
     static std::string describe() { return "Branches"; }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                 Context<T, Dev> & cx) {
       this->forward_all([x](auto) { return x; }, y, n, keep, cx);
     }
-    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
-      T* branch_dx = cx.gradients;
-      Context<T> inner = after(cx, sizeof...(B) > 1 ? In::size : 0, n);
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev> & cx) {
+      Ptr<T, Dev> branch_dx = cx.gradients;
+      Context<T, Dev> inner = after(cx, sizeof...(B) > 1 ? In::size : 0, n);
       const std::size_t count = std::size_t(n) * In::size;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((std::get<I>(this->branches)
               .backward(x, y + std::size_t(n) * pack_offset<I, typename Module::output_shape>(),
                         dy + std::size_t(n) * pack_offset<I, typename Module::output_shape>(),
-                        !dx ? nullptr : I == 0 ? dx : branch_dx, n,
-                        keep + std::size_t(n) * Module::template kept_offset<I>(), inner),
-          (I > 0 && dx ? ops::accumulate(Dev{}, static_cast<const T*>(branch_dx), dx, count) : void())),
+                        !dx      ? nullptr
+                        : I == 0 ? dx
+                                 : branch_dx,
+                        n, keep + std::size_t(n) * Module::template kept_offset<I>(), inner),
+          (I > 0 && dx
+               ? ops::accumulate(Dev{}, static_cast<Ptr<const T, Dev>>(branch_dx), dx, count)
+               : void())),
          ...);
       }(std::index_sequence_for<B...>{});
     }
@@ -133,17 +139,20 @@ struct Parallel {
     using input_shape = In;
     static constexpr std::size_t gradient_size = Module::children_gradient_size;
     static std::string describe() { return "Parallel"; }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                 Context<T, Dev> & cx) {
       this->forward_all([x, n](auto i) { return x + std::size_t(n) * pack_offset<decltype(i)::value, In>(); },
                         y, n, keep, cx);
     }
-    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
-      this->backward_all([x, n](auto i) { return x + std::size_t(n) * pack_offset<decltype(i)::value, In>(); },
-                         y, dy,
-                         [dx, n](auto i) -> T* {
-                           return dx ? dx + std::size_t(n) * pack_offset<decltype(i)::value, In>() : nullptr;
-                         },
-                         n, keep, cx);
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev> & cx) {
+      this->backward_all(
+          [x, n](auto i) { return x + std::size_t(n) * pack_offset<decltype(i)::value, In>(); }, y,
+          dy,
+          [dx, n](auto i) -> Ptr<T, Dev> {
+            return dx ? dx + std::size_t(n) * pack_offset<decltype(i)::value, In>() : nullptr;
+          },
+          n, keep, cx);
     }
   };
 };

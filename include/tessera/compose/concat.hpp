@@ -53,19 +53,22 @@ struct Cat {
     using output_shape = decltype(detail::joined(In{}));
     static constexpr double flops = 0;
     static std::string describe() { return "Cat(dim=1)"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        const std::array<const T*, In::count> inputs{(x + std::size_t(n) * pack_offset<I, In>())...};
+        const std::array<Ptr<const T, Dev>, In::count> inputs{
+            (x + std::size_t(n) * pack_offset<I, In>())...};
         const std::array<std::size_t, In::count> sizes{shape_at<I, In>::size...};
-        ops::concat_forward(Dev{}, inputs.data(), sizes.data(), In::count, y, n);
+        ops::concat_forward(Dev{}, inputs, sizes, y, n);
       }(std::make_index_sequence<In::count>{});
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (!dx) return;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        const std::array<T*, In::count> grads{(dx + std::size_t(n) * pack_offset<I, In>())...};
+        const std::array<Ptr<T, Dev>, In::count> grads{
+            (dx + std::size_t(n) * pack_offset<I, In>())...};
         const std::array<std::size_t, In::count> sizes{shape_at<I, In>::size...};
-        ops::concat_backward(Dev{}, dy, grads.data(), sizes.data(), In::count, n);
+        ops::concat_backward(Dev{}, dy, grads, sizes, n);
       }(std::make_index_sequence<In::count>{});
     }
   };
@@ -77,7 +80,7 @@ struct CatBranches {
   // and the shapes its branches give.
   template <class In>
   static constexpr auto check() {
-    using outputs = typename Branches<B...>::template Module<In, float, Cpu>::output_shape;
+    using outputs = shape_after_t<Branches<B...>, In>;
     if constexpr (broken_v<outputs>)
       return BrokenInside<outputs>{};
     else if constexpr (!detail::same_tails(outputs{}))

@@ -127,10 +127,11 @@ template <class Encoder, class Input, class Final = void>
 struct Mirror {
   using encoder = Encoder;
   using decoder = typename detail::mirror_of<Encoder, Input, Final>::type;
-  using code_shape = typename Encoder::template Module<Input, float, Cpu>::output_shape;
+  using code_shape = shape_after_t<Encoder, Input>;
   // The proof that the decoder inverts the encoder's shapes.
-  static_assert(std::is_same_v<typename decoder::template Module<code_shape, float, Cpu>::output_shape, Input>,
-                "tessera: Mirror: the derived decoder does not give back the encoder's input shape");
+  static_assert(
+      std::is_same_v<shape_after_t<decoder, code_shape>, Input>,
+      "tessera: Mirror: the derived decoder does not give back the encoder's input shape");
 };
 
 // The autoencoder of an encoder and its mirror, named as a PyTorch module with `self.encoder` and

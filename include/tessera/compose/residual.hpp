@@ -12,7 +12,7 @@ template <class F>
 struct Residual {
   template <class In>
   static constexpr auto check() {
-    using inner = typename bind_t<F, In, float, Cpu>::output_shape;
+    using inner = shape_after_t<F, In>;
     if constexpr (broken_v<inner>)
       return BrokenInside<inner>{};
     else if constexpr (std::is_same_v<inner, In>)
@@ -43,13 +43,15 @@ struct Residual {
     void visit(V& v) {
       v.child(segment_of<F>::name, block);  // unnamed: inline
     }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
-      T* fx = keep;
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                 Context<T, Dev>& cx) {
+      Ptr<T, Dev> fx = keep;
       block.forward(x, fx, n, keep + std::size_t(n) * In::size, cx);
       ops::add(Dev{}, x, fx, y, std::size_t(n) * In::size);
     }
     // dL/dx = dy + the block's backward of dy.
-    void backward(const T* x, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev>& cx) {
       block.backward(x, keep, dy, dx, n, keep + std::size_t(n) * In::size, cx);
       if (dx) ops::accumulate(Dev{}, dy, dx, std::size_t(n) * In::size);
     }

@@ -122,14 +122,15 @@ struct Sequential {
     }
 
     // Keeps every intermediate output for backward, unless cx.backward_follows is false.
-    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                 Context<T, Dev>& cx) {
       if (cx.backward_follows) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
           (forward_layer<I>(x, y, n, keep, cx), ...);
         }(std::make_index_sequence<count>{});
       } else {
-        T* buffers[2] = {keep, keep + std::size_t(n) * largest_intermediate};
-        T* shared = keep + 2 * std::size_t(n) * largest_intermediate;
+        Ptr<T, Dev> buffers[2] = {keep, keep + std::size_t(n) * largest_intermediate};
+        Ptr<T, Dev> shared = keep + 2 * std::size_t(n) * largest_intermediate;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
           (std::get<I>(layers).forward(I == 0 ? x : buffers[(I + 1) % 2], I == count - 1 ? y : buffers[I % 2],
                                        n, shared, cx),
@@ -139,46 +140,50 @@ struct Sequential {
     }
 
     // Layers in reverse; the first gets dx (or null when nobody needs the input's gradient).
-    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
-      T* buffers[2] = {cx.gradients, cx.gradients + std::size_t(n) * largest_intermediate};
-      Context<T> inner = after(cx, 2 * largest_intermediate, n);
-      const T* gradient = dy;
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev>& cx) {
+      Ptr<T, Dev> buffers[2] = {cx.gradients, cx.gradients + std::size_t(n) * largest_intermediate};
+      Context<T, Dev> inner = after(cx, 2 * largest_intermediate, n);
+      Ptr<const T, Dev> gradient = dy;
       [&]<std::size_t... R>(std::index_sequence<R...>) {
         ((backward_layer<count - 1 - R>(x, y, gradient, dx, buffers, n, keep, inner)), ...);
       }(std::make_index_sequence<count>{});
     }
 
     template <std::size_t I>
-    const T* input_of(const T* x, index n, T* keep) const {
+    Ptr<const T, Dev> input_of(Ptr<const T, Dev> x, index n, Ptr<T, Dev> keep) const {
       if constexpr (I == 0)
         return x;
       else
         return keep + std::size_t(n) * intermediate_offset<I - 1>();
     }
     template <std::size_t I>
-    T* output_of(T* y, index n, T* keep) const {
+    Ptr<T, Dev> output_of(Ptr<T, Dev> y, index n, Ptr<T, Dev> keep) const {
       if constexpr (I == count - 1)
         return y;
       else
         return keep + std::size_t(n) * intermediate_offset<I>();
     }
     template <std::size_t I>
-    T* kept_by(index n, T* keep) const {
+    Ptr<T, Dev> kept_by(index n, Ptr<T, Dev> keep) const {
       return keep + std::size_t(n) * kept_offset<I>();
     }
 
    private:
     template <std::size_t I>
-    void backward_layer(const T* x, const T* y, const T*& gradient, T* dx, T* const* buffers, index n,
-                        T* keep, Context<T>& cx) {
-      T* out = I == 0 ? dx : buffers[I % 2];
-      const T* layer_y = I == count - 1 ? y : keep + std::size_t(n) * intermediate_offset<I>();
+    void backward_layer(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev>& gradient,
+                        Ptr<T, Dev> dx, Ptr<T, Dev> const* buffers, index n, Ptr<T, Dev> keep,
+                        Context<T, Dev>& cx) {
+      Ptr<T, Dev> out = I == 0 ? dx : buffers[I % 2];
+      Ptr<const T, Dev> layer_y =
+          I == count - 1 ? y : keep + std::size_t(n) * intermediate_offset<I>();
       std::get<I>(layers).backward(input_of<I>(x, n, keep), layer_y, gradient, out, n, kept_by<I>(n, keep),
                                    cx);
       gradient = out;
     }
     template <std::size_t I>
-    void forward_layer(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+    void forward_layer(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                       Context<T, Dev>& cx) {
       std::get<I>(layers).forward(input_of<I>(x, n, keep), output_of<I>(y, n, keep), n,
                                   kept_by<I>(n, keep), cx);
     }

@@ -143,7 +143,7 @@ struct UBlock {
     } else {
       // The round trip first: the inner levels are bound (and their rules checked) only when
       // this level's size is sound, so the first error is the outermost one.
-      using back = typename bind_t<round_trip, In, float, Cpu>::output_shape;
+      using back = shape_after_t<round_trip, In>;
       if constexpr (broken_v<back>) {
         return ShapeOk{};  // the module binds Down and Up again, and the failure goes up from there
       } else if constexpr (!detail::same_spatial<In, back>()) {
@@ -151,7 +151,7 @@ struct UBlock {
                     "stride-2 pool?); the level and Up output follow",
                     unet_level<Level>, back>{};
       } else {
-        using up = typename bind_t<path, In, float, Cpu>::output_shape;
+        using up = shape_after_t<path, In>;
         if constexpr (broken_v<up>)
           return ShapeOk{};  // likewise
         else
@@ -162,7 +162,7 @@ struct UBlock {
 
   template <class In, class T, class Dev>
   struct Parts {
-    using up_shape = typename bind_t<path, In, float, Cpu>::output_shape;
+    using up_shape = shape_after_t<path, In>;
     // A broken path leaves nothing to fit the skip to; the failure goes up through the cat.
     using skip = typename std::conditional_t<broken_v<up_shape>, std::type_identity<Identity>,
                                              skip_of<Merge, In, up_shape>>::type;

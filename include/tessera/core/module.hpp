@@ -1,7 +1,9 @@
 // The layer concept, written down once. A layer is a small *spec* type holding its
 // hyperparameters (`Conv2d<64, 3>`); binding it to an input shape, a scalar type and a device
 // gives its *module* (`Conv2d<64, 3>::Module<Shape<3, 32, 32>, float, Cpu>`), which holds pointers
-// to its parameters and runs forward. See docs/layers.md for a walk through one layer.
+// to its parameters and runs forward. Every pointer a module holds or takes is the device's
+// (`Ptr<T, Dev>`, core/device.hpp): a module never touches memory itself, only through ops. See
+// docs/layers.md for a walk through one layer.
 #pragma once
 
 #include <cmath>
@@ -25,10 +27,10 @@ namespace tessera {
 
 // A trainable tensor: its values and gradient live in the model's two contiguous blocks (one
 // all-reduce can serve data-parallel training later); a module keeps only the pointers.
-template <class T>
+template <class T, class Dev = Cpu>
 struct Param {
-  T* value = nullptr;
-  T* grad = nullptr;
+  Ptr<T, Dev> value{};
+  Ptr<T, Dev> grad{};
 };
 
 // How a parameter or buffer starts out. The defaults each layer names are PyTorch's, so an
@@ -61,13 +63,13 @@ struct Mode {
 };
 
 // What a forward or backward call needs besides its tensors.
-template <class T>
+template <class T, class Dev = Cpu>
 struct Context {
-  T* scratch = nullptr;       // temporary memory: the model's largest scratch_size times the batch
-  Generator* rng = nullptr;   // Dropout masks
+  Ptr<T, Dev> scratch{};     // temporary memory: the model's largest scratch_size times the batch
+  Generator* rng = nullptr;  // Dropout masks (host state; a device draws from its seed)
   // Backward only. Combinators take the gradients flowing between their children from the front of
   // this region (gradient_size per sample) and hand the rest on, like a stack.
-  T* gradients = nullptr;
+  Ptr<T, Dev> gradients{};
   bool parameter_grads = true;  // false: the model is frozen, only input gradients are wanted
   // Forward only. false: nothing is kept for a backward (inference), so a combinator passes its
   // intermediates through two buffers and lets its children share one region instead.
@@ -75,8 +77,8 @@ struct Context {
 };
 
 // The region after the first `used` elements per sample, for a combinator's children.
-template <class T>
-Context<T> after(Context<T> cx, std::size_t used, index n) {
+template <class T, class Dev>
+Context<T, Dev> after(Context<T, Dev> cx, std::size_t used, index n) {
   cx.gradients += used * std::size_t(n);
   return cx;
 }
@@ -195,10 +197,10 @@ struct InvalidModule {
   static std::string describe() { return "<invalid>"; }
   template <class V>
   void visit(V&) {}
-  template <class T, class Cx>
-  void forward(const T*, T*, index, T*, Cx&) {}
-  template <class T, class Cx>
-  void backward(const T*, const T*, const T*, T*, index, T*, Cx&) {}
+  template <class... A>
+  void forward(A&&...) {}
+  template <class... A>
+  void backward(A&&...) {}
 };
 
 // What every bound module provides. Combinators rely on exactly this.
@@ -214,12 +216,17 @@ struct InvalidModule {
 //                               gradients between its children (0 for a leaf layer)
 //   describe()                  PyTorch-like text for summaries
 //   visit(v)                    hands every parameter, buffer and child to a visitor:
-//                                 v.parameter(name, Param<T>&, Dims, Init)
-//                                 v.buffer(name, T*&, Dims, Init)
+//                                 v.parameter(name, Param<T, Dev>&, Dims, Init)
+//                                 v.buffer(name, Ptr<T, Dev>&, Dims, Init)
+//                                 v.state(name, Ptr<T, Dev>&, Dims)  (fixed-size working memory
+//                                                            that is not saved: BatchNorm's batch
+//                                                            statistics for backward)
 //                                 v.counter(name, std::int64_t&)
 //                                 v.mode(Mode&)              (train/eval, for layers that differ)
 //                                 v.scalar(name, double&)    (a runtime scalar the loop sets)
 //                                 v.child(segment, module)   (segment "" adds no name)
+// The tensors are the device's: x, y, dy as Ptr<const T, Dev>, dx and keep as Ptr<T, Dev>, cx a
+// Context<T, Dev>.
 //   forward(x, y, n, keep, cx)  reads n samples at x, writes n samples at y; keeps what backward
 //                               needs in `keep` (keep_size per sample)
 //   backward(x, y, dy, dx, n, keep, cx)
@@ -234,10 +241,11 @@ struct InvalidModule {
 // module that breaks it is reported there once, by name, with what it lacks.
 namespace detail {
 // A visitor with every call of the contract, declared only: what `visit` must accept.
-template <class T>
+template <class T, class Dev>
 struct ContractVisitor {
-  void parameter(std::string_view, Param<T>&, Dims, Init);
-  void buffer(std::string_view, T*&, Dims, Init);
+  void parameter(std::string_view, Param<T, Dev>&, Dims, Init);
+  void buffer(std::string_view, Ptr<T, Dev>&, Dims, Init);
+  void state(std::string_view, Ptr<T, Dev>&, Dims);
   void counter(std::string_view, std::int64_t&);
   void mode(Mode&);
   void scalar(std::string_view, double&);
@@ -271,18 +279,24 @@ template <class M>
 concept Describes = requires {
   { M::describe() } -> std::convertible_to<std::string>;
 };
-template <class M, class T>
-concept Visits = requires(M m, detail::ContractVisitor<T>& v) { m.visit(v); };
-template <class M, class T>
-concept Forwards = requires(M m, const T* in, T* out, index n, Context<T>& cx) { m.forward(in, out, n, out, cx); };
-template <class M, class T>
-concept Backwards = requires(M m, const T* in, T* out, index n, Context<T>& cx) {
+template <class M, class T, class Dev>
+concept Visits = requires(M m, detail::ContractVisitor<T, Dev>& v) {
+  m.visit(v);
+};
+template <class M, class T, class Dev>
+concept Forwards = requires(M m, Ptr<const T, Dev> in, Ptr<T, Dev> out, index n,
+                            Context<T, Dev>& cx) {
+  m.forward(in, out, n, out, cx);
+};
+template <class M, class T, class Dev>
+concept Backwards = requires(M m, Ptr<const T, Dev> in, Ptr<T, Dev> out, index n,
+                             Context<T, Dev>& cx) {
   m.backward(in, in, in, out, n, out, cx);
 };
 
-template <class M, class T>
+template <class M, class T, class Dev>
 concept BoundModule = HasShapes<M> && HasCounts<M> && HasSizes<M> && HasFlops<M> && Describes<M> &&
-                      Visits<M, T> && Forwards<M, T> && Backwards<M, T>;
+    Visits<M, T, Dev> && Forwards<M, T, Dev> && Backwards<M, T, Dev>;
 
 // A layer spec: its shape rule and its module for an input shape.
 template <class L, class In, class T, class Dev>
@@ -305,7 +319,7 @@ struct contract_error {
 
 namespace detail {
 // The first part of the contract that M does not meet.
-template <class M, class T>
+template <class M, class T, class Dev>
 consteval auto contract_gap() {
   if constexpr (!HasShapes<M>)
     return lacks<"input_shape, output_shape">{};
@@ -317,9 +331,9 @@ consteval auto contract_gap() {
     return lacks<"flops">{};
   else if constexpr (!Describes<M>)
     return lacks<"static describe()">{};
-  else if constexpr (!Visits<M, T>)
+  else if constexpr (!Visits<M, T, Dev>)
     return lacks<"visit(v)">{};
-  else if constexpr (!Forwards<M, T>)
+  else if constexpr (!Forwards<M, T, Dev>)
     return lacks<"forward(x, y, n, keep, cx)">{};
   else
     return lacks<"backward(x,y,dy,dx,n,keep,cx)">{};
@@ -411,8 +425,9 @@ consteval auto bind_layer() {
       return std::type_identity<InvalidModule<In, BrokenShape<shape_failure<where, In, Checked>>>>{};
     } else {
       using M = typename L::template Module<In, T, Dev>;
-      if constexpr (!BoundModule<M, T>)
-        return std::type_identity<InvalidModule<In, BrokenShape<contract_failure<segment, decltype(contract_gap<M, T>())>>>>{};
+      if constexpr (!BoundModule<M, T, Dev>)
+        return std::type_identity<InvalidModule<
+            In, BrokenShape<contract_failure<segment, decltype(contract_gap<M, T, Dev>())>>>>{};
       else if constexpr (broken_v<typename M::output_shape>)
         return std::type_identity<InvalidModule<In, prefixed_shape<segment, typename M::output_shape>>>{};
       else
@@ -455,6 +470,11 @@ using bind_t = typename decltype(detail::bind_layer<L, In, T, Dev, Position>()):
 // A model's top module: bind_t, and the report of a failure inside it, the one error.
 template <class L, class In, class T, class Dev>
 using bind_model_t = typename decltype(detail::bind_model<L, In, T, Dev>())::type;
+
+// The output shape of layer L on input In, for a combinator's rule. Shapes depend on neither the
+// scalar nor the device, so the CPU binding stands in; no code is generated for it.
+template <class L, class In>
+using shape_after_t = typename bind_t<L, In, float, Cpu>::output_shape;
 
 // Elements per sample a forward needs at `keep` when cx.backward_follows is false: a combinator declares its
 // own inference_size; a leaf layer fills its keep_size as part of its forward either way.

@@ -27,10 +27,12 @@ struct SummaryRows {
   std::size_t depth = 0;
   index batch = 1;
 
-  template <class T>
-  void parameter(std::string_view, Param<T>&, Dims, Init) {}
-  template <class T>
-  void buffer(std::string_view, T*&, Dims, Init) {}
+  template <class P>
+  void parameter(std::string_view, P&, Dims, Init) {}
+  template <class P>
+  void buffer(std::string_view, P&, Dims, Init) {}
+  template <class P>
+  void state(std::string_view, P&, Dims) {}
   void counter(std::string_view, std::int64_t&) {}
   void mode(Mode&) {}
   void scalar(std::string_view, double&) {}

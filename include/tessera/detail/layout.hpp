@@ -88,14 +88,16 @@ class ScalarTable {
   std::vector<Entry> scalars_;
 };
 
-// Gives each parameter and buffer its place in the model's blocks, in forward order, and records
-// the module paths and modes.
-template <class T>
+// Gives each parameter, buffer and state its place in the model's blocks, in forward order, and
+// records the module paths and modes.
+template <class T, class Dev>
 struct Layout {
-  T* next_value;
-  T* next_grad;
-  T* next_buffer;
-  std::vector<TensorEntry<T>>& entries;
+  using Entry = TensorEntry<T, Dev>;
+  Ptr<T, Dev> next_value;
+  Ptr<T, Dev> next_grad;
+  Ptr<T, Dev> next_buffer;
+  Ptr<T, Dev> next_state;
+  std::vector<Entry>& entries;
   ModeTable& modes;
   ScalarTable& scalars;
   std::string prefix;
@@ -106,24 +108,29 @@ struct Layout {
     for (auto d : dims) s *= std::size_t(d);
     return s;
   }
-  void parameter(std::string_view name, Param<T>& p, Dims dims, Init init) {
+  void parameter(std::string_view name, Param<T, Dev>& p, Dims dims, Init init) {
     p.value = next_value;
     p.grad = next_grad;
     const std::size_t s = count(dims);
     next_value += s;
     next_grad += s;
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::parameter, std::move(dims),
-                       p.value, p.grad, nullptr, init, layer});
+    entries.push_back({join_name(prefix, name), Entry::Kind::parameter, std::move(dims), p.value,
+                       p.grad, nullptr, init, layer});
   }
-  void buffer(std::string_view name, T*& b, Dims dims, Init init) {
+  void buffer(std::string_view name, Ptr<T, Dev>& b, Dims dims, Init init) {
     b = next_buffer;
     next_buffer += count(dims);
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::buffer, std::move(dims), b,
-                       nullptr, nullptr, init, layer});
+    entries.push_back({join_name(prefix, name), Entry::Kind::buffer, std::move(dims), b, nullptr,
+                       nullptr, init, layer});
+  }
+  // Working memory that outlives a call but is not saved: no entry.
+  void state(std::string_view, Ptr<T, Dev>& s, Dims dims) {
+    s = next_state;
+    next_state += count(dims);
   }
   void counter(std::string_view name, std::int64_t& c) {
-    entries.push_back({join_name(prefix, name), TensorEntry<T>::Kind::counter, Dims{}, nullptr,
-                       nullptr, &c, Init::zeros(), layer});
+    entries.push_back({join_name(prefix, name), Entry::Kind::counter, Dims{}, nullptr, nullptr, &c,
+                       Init::zeros(), layer});
   }
   void mode(Mode& m) { modes.add_layer(prefix, m); }
   void scalar(std::string_view name, double& value) { scalars.add(join_name(prefix, name), value); }

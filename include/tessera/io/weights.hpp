@@ -1,6 +1,7 @@
 // Saving and loading a model's named tensors as safetensors, the format PyTorch users exchange
 // weights in. Loading is strict: a missing or unexpected key, a wrong shape or dtype is an error
-// naming the file and the tensor, and nothing is changed unless the whole file fits.
+// naming the file and the tensor, and nothing is changed unless the whole file fits. The values
+// cross between the device and the host with ops::to_host and ops::from_host.
 #pragma once
 
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/io/file_error.hpp"
 #include "tessera/io/safetensors.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
@@ -45,27 +47,30 @@ void copy_converted(const std::vector<std::byte>& bytes, T* out, std::size_t cou
 }
 }  // namespace detail
 
-template <class T>
-void save_weights(const std::vector<TensorEntry<T>>& entries, const std::string& path) {
+template <class T, class Dev>
+void save_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path) {
   std::vector<io::TensorRecord> records;
   records.reserve(entries.size());
   for (const auto& e : entries) {
     io::TensorRecord r{e.name, detail::dtype_of<T>(), e.dims, {}};
-    if (e.kind == TensorEntry<T>::Kind::counter) {
+    if (e.kind == TensorEntry<T, Dev>::Kind::counter) {
       r.dtype = io::Dtype::I64;
       r.data.resize(sizeof(std::int64_t));
       std::memcpy(r.data.data(), e.count, sizeof(std::int64_t));
     } else {
+      std::vector<T> values(e.size());
+      ops::to_host(Dev{}, Ptr<const T, Dev>(e.value), values.data(), values.size());
       r.data.resize(e.size() * sizeof(T));
-      std::memcpy(r.data.data(), e.value, r.data.size());
+      std::memcpy(r.data.data(), values.data(), r.data.size());
     }
     records.push_back(std::move(r));
   }
   io::write_safetensors(path, records, {{"format", "pt"}});
 }
 
-template <class T>
-void load_weights(const std::vector<TensorEntry<T>>& entries, const std::string& path) {
+template <class T, class Dev>
+void load_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path) {
+  using Entry = TensorEntry<T, Dev>;
   const io::SafetensorsFile file = io::read_safetensors(path);
 
   // Check everything first.
@@ -80,7 +85,7 @@ void load_weights(const std::vector<TensorEntry<T>>& entries, const std::string&
     if (r.shape != e.dims)
       throw WeightsError(path, "tensor '" + e.name + "' has shape " + detail::dims_text(r.shape) +
                                    " but the model expects " + detail::dims_text(e.dims));
-    const bool counter = e.kind == TensorEntry<T>::Kind::counter;
+    const bool counter = e.kind == Entry::Kind::counter;
     const bool dtype_fits = counter ? r.dtype == io::Dtype::I64
                                     : (r.dtype == io::Dtype::F32 || r.dtype == io::Dtype::F64);
     if (!dtype_fits)
@@ -105,14 +110,19 @@ void load_weights(const std::vector<TensorEntry<T>>& entries, const std::string&
   }
 
   // Then copy, converting F32 <-> F64 where the file's precision differs from the model's.
+  std::vector<T> values;
   for (const auto& e : entries) {
     const io::TensorRecord& r = file.tensors.at(e.name);
-    if (e.kind == TensorEntry<T>::Kind::counter)
+    if (e.kind == Entry::Kind::counter) {
       std::memcpy(e.count, r.data.data(), sizeof(std::int64_t));
-    else if (r.dtype == io::Dtype::F32)
-      detail::copy_converted<float>(r.data, e.value, e.size());
+      continue;
+    }
+    values.resize(e.size());
+    if (r.dtype == io::Dtype::F32)
+      detail::copy_converted<float>(r.data, values.data(), values.size());
     else
-      detail::copy_converted<double>(r.data, e.value, e.size());
+      detail::copy_converted<double>(r.data, values.data(), values.size());
+    ops::from_host(Dev{}, values.data(), e.value, values.size());
   }
 }
 

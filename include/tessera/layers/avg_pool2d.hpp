@@ -44,10 +44,11 @@ struct AvgPool2d {
       return "AvgPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
              ", padding=" + std::to_string(Padding) + ")";
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::avg_pool2d_forward(Dev{}, geometry, x, y, n);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::avg_pool2d_backward(Dev{}, geometry, dy, dx, n);
     }
   };

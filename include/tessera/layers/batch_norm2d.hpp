@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "tessera/core/module.hpp"
 #include "tessera/ops/batch_norm/batch_norm.hpp"
@@ -31,14 +30,15 @@ struct BatchNormModule : LeafModule {
   // The normalised input x-hat, for backward.
   static constexpr std::size_t keep_size = In::size;
 
-  Param<T> weight, bias;
+  Param<T, Dev> weight, bias;
   Mode mode;
-  T* running_mean = nullptr;
-  T* running_var = nullptr;
+  Ptr<T, Dev> running_mean = nullptr;
+  Ptr<T, Dev> running_var = nullptr;
   std::int64_t num_batches_tracked = 0;
   // The mean and 1/sqrt(var + Eps) of each channel that the last forward used (batch statistics
-  // in training, running ones in evaluation), for backward.
-  std::vector<T> mean = std::vector<T>(C), invstd = std::vector<T>(C);
+  // in training, running ones in evaluation), for backward: device memory, not saved (the names
+  // are those of PyTorch's native_batch_norm outputs).
+  Ptr<T, Dev> mean{}, invstd{};
   // Whether those were the batch's statistics: backward follows the forward's mode even if the
   // model's mode changed in between.
   bool batch_statistics = false;
@@ -54,22 +54,25 @@ struct BatchNormModule : LeafModule {
     v.buffer("running_mean", running_mean, {C}, Init::zeros());
     v.buffer("running_var", running_var, {C}, Init::ones());
     v.counter("num_batches_tracked", num_batches_tracked);
+    v.state("save_mean", mean, {C});
+    v.state("save_invstd", invstd, {C});
     v.mode(mode);
   }
-  void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
+  void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
     // The unbiased variance of a single value is undefined; PyTorch refuses the same.
     if (mode.training && std::size_t(n) * Spatial <= 1)
       throw std::invalid_argument("tessera: " + std::string(Name.view()) +
                                   " in training mode needs more than one value per channel; got a "
                                   "batch of 1 " + In::to_string());
     ops::batch_norm_forward(Dev{}, x, y, n, C, Spatial, weight.value, bias.value, running_mean,
-                            running_var, keep, mean.data(), invstd.data(), mode.training, Eps, Momentum);
+                            running_var, keep, mean, invstd, mode.training, Eps, Momentum);
     if (mode.training) ++num_batches_tracked;
     batch_statistics = mode.training;
   }
-  void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+  void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx, index n,
+                Ptr<T, Dev> keep, Context<T, Dev>& cx) {
     const bool params = cx.parameter_grads;
-    ops::batch_norm_backward(Dev{}, dy, keep, dx, n, C, Spatial, weight.value, invstd.data(),
+    ops::batch_norm_backward(Dev{}, dy, keep, dx, n, C, Spatial, weight.value, invstd,
                              params ? weight.grad : nullptr, params ? bias.grad : nullptr,
                              batch_statistics);
   }

@@ -52,10 +52,11 @@ struct CenterCrop {
     static std::string describe() {
       return "CenterCrop(size=(" + std::to_string(H) + ", " + std::to_string(W) + "))";
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::constant_pad2d_forward(Dev{}, geometry, x, y, n, T(0));
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::constant_pad2d_backward(Dev{}, geometry, dy, dx, n);
     }
   };

@@ -45,7 +45,7 @@ struct Conv2d {
     static constexpr double flops = 2.0 * fan_in * output_shape::size;
     static constexpr std::size_t scratch_size = ops::ConvPlan<Dev, T>::scratch(geometry, false);
 
-    Param<T> weight, bias;
+    Param<T, Dev> weight, bias;
     ops::ConvPlan<Dev, T> plan;
 
     static std::string describe() {
@@ -60,11 +60,12 @@ struct Conv2d {
       v.parameter("weight", weight, {Out, In::dims[0], Kernel, Kernel}, Init::fan_in_uniform(fan_in));
       if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(fan_in));
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>& cx) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>& cx) {
       ops::conv2d_forward(Dev{}, plan, geometry, x, weight.value, has_bias ? bias.value : nullptr, y, n,
                           cx.scratch);
     }
-    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>& cx) {
       const bool params = cx.parameter_grads;
       ops::conv2d_backward(Dev{}, plan, geometry, x, weight.value, dy, dx,
                            params ? weight.grad : nullptr, params && has_bias ? bias.grad : nullptr,

@@ -32,10 +32,12 @@ struct Dropout {
     void visit(V& v) {
       v.mode(mode);
     }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>& cx) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep,
+                 Context<T, Dev>& cx) {
       ops::dropout_forward(Dev{}, x, y, keep, std::size_t(n) * In::size, 1, P, mode.training, cx.rng);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
       if (dx) ops::dropout_backward(Dev{}, dy, keep, dx, std::size_t(n) * In::size);
     }
   };

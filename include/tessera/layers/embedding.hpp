@@ -37,7 +37,7 @@ struct Embedding {
     static constexpr std::size_t parameter_count = std::size_t(NumEmbeddings) * Dim;
     static constexpr double flops = 0;
 
-    Param<T> weight;
+    Param<T, Dev> weight;
 
     static std::string describe() {
       return "Embedding(" + std::to_string(NumEmbeddings) + ", " + std::to_string(Dim) + ")";
@@ -46,11 +46,12 @@ struct Embedding {
     void visit(V& v) {
       v.parameter("weight", weight, {NumEmbeddings, Dim}, Init::normal(0, 1));
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::embedding_forward(Dev{}, x, weight.value, y, std::size_t(n) * length, NumEmbeddings, Dim);
     }
     // Indices have no gradient; a dx asked for (a model whose input is labels) is left all zeros.
-    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>& cx) {
       if (dx) ops::fill(Dev{}, dx, std::size_t(n) * length, T(0));
       if (cx.parameter_grads)
         ops::embedding_backward(Dev{}, x, dy, weight.grad, std::size_t(n) * length, Dim);

@@ -40,11 +40,12 @@ struct FadeIn {
       v.scalar("alpha", alpha);
     }
     // The pack holds n samples of a, then n samples of b.
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       const std::size_t count = std::size_t(n) * S::size;
       ops::blend(Dev{}, T(1 - alpha), x, T(alpha), x + count, y, count);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (!dx) return;
       const std::size_t count = std::size_t(n) * S::size;
       ops::scale(Dev{}, T(1 - alpha), dy, dx, count);

@@ -57,10 +57,11 @@ struct FlattenPack {
     static constexpr double flops = 0;
 
     static std::string describe() { return "FlattenPack"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::copy(Dev{}, x, y, std::size_t(n) * In::size);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::copy(Dev{}, dy, dx, std::size_t(n) * In::size);
     }
   };

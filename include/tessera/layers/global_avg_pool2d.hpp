@@ -29,10 +29,11 @@ struct GlobalAvgPool2d {
     static constexpr double flops = double(In::size) + In::dims[0];
 
     static std::string describe() { return "GlobalAvgPool2d(AdaptiveAvgPool2d(output_size=1) + Flatten)"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::global_avg_pool2d_forward(Dev{}, x, y, n * In::dims[0], plane);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::global_avg_pool2d_backward(Dev{}, dy, dx, n * In::dims[0], plane);
     }
   };

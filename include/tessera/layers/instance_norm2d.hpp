@@ -38,7 +38,7 @@ struct InstanceNorm2d {
     // (sample, channel) plane (n x C).
     static constexpr std::size_t keep_size = In::size + std::size_t(C);
 
-    Param<T> weight, bias;
+    Param<T, Dev> weight, bias;
 
     static std::string describe() {
       return "InstanceNorm2d(" + std::to_string(C) + ", eps=" + number_text(Eps) +
@@ -51,12 +51,13 @@ struct InstanceNorm2d {
         v.parameter("bias", bias, {C}, Init::zeros());
       }
     }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
       ops::instance_norm_forward(Dev{}, x, y, keep, keep + std::size_t(n) * In::size, n, C,
                                  std::size_t(In::dims[1]) * std::size_t(In::dims[2]),
                                  Affine ? weight.value : nullptr, Affine ? bias.value : nullptr, Eps);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>& cx) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev>& cx) {
       const bool params = Affine && cx.parameter_grads;
       ops::instance_norm_backward(Dev{}, dy, keep, keep + std::size_t(n) * In::size, dx, n, C,
                                   std::size_t(In::dims[1]) * std::size_t(In::dims[2]),

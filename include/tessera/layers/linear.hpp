@@ -31,7 +31,7 @@ struct Linear {
     static constexpr std::size_t parameter_count = std::size_t(Out) * in + (has_bias ? Out : 0);
     static constexpr double flops = 2.0 * in * Out;
 
-    Param<T> weight, bias;
+    Param<T, Dev> weight, bias;
 
     static std::string describe() {
       return "Linear(in_features=" + std::to_string(in) + ", out_features=" + std::to_string(Out) +
@@ -42,10 +42,11 @@ struct Linear {
       v.parameter("weight", weight, {Out, in}, Init::fan_in_uniform(in));
       if constexpr (has_bias) v.parameter("bias", bias, {Out}, Init::fan_in_uniform(in));
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::linear_forward(Dev{}, x, weight.value, has_bias ? bias.value : nullptr, y, n, in, Out);
     }
-    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>& cx) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>& cx) {
       const bool params = cx.parameter_grads;
       ops::linear_backward(Dev{}, x, weight.value, dy, dx, params ? weight.grad : nullptr,
                            params && has_bias ? bias.grad : nullptr, n, in, Out);

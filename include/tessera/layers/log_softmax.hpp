@@ -24,10 +24,11 @@ struct LogSoftmax {
     static constexpr std::size_t extent = std::size_t(In::dims[0]);
     static constexpr std::size_t inner = In::size / extent;
     static std::string describe() { return "LogSoftmax(dim=1)"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::log_softmax_forward(Dev{}, x, y, n, extent, inner);
     }
-    void backward(const T*, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::log_softmax_backward(Dev{}, y, dy, dx, n, extent, inner);
     }
   };

@@ -53,10 +53,11 @@ struct MaxPool2d {
       return "MaxPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
              ", padding=" + std::to_string(Padding) + ", dilation=1, ceil_mode=False)";
     }
-    void forward(const T* x, T* y, index n, T* keep, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
       ops::max_pool2d_forward(Dev{}, geometry, x, y, keep, n);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T* keep, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
       if (dx) ops::max_pool2d_backward(Dev{}, geometry, dy, keep, dx, n);
     }
   };

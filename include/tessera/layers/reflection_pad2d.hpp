@@ -46,10 +46,11 @@ struct ReflectionPad2d {
     static constexpr double flops = 0;
 
     static std::string describe() { return "ReflectionPad2d" + detail::pad_text(Left, Right, Top, Bottom); }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::reflection_pad2d_forward(Dev{}, geometry, x, y, n);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::reflection_pad2d_backward(Dev{}, geometry, dy, dx, n);
     }
   };

@@ -39,11 +39,12 @@ struct Reparameterize {
     static constexpr double flops = 4.0 * double(output_shape::size);
 
     static std::string describe() { return "Reparameterize(mu + exp(0.5 * logvar) * eps)"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       const std::size_t count = std::size_t(n) * output_shape::size;
       ops::reparameterize_forward(Dev{}, x, x + count, x + 2 * count, y, count);
     }
-    void backward(const T* x, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (!dx) return;
       const std::size_t count = std::size_t(n) * output_shape::size;
       ops::reparameterize_backward(Dev{}, x + count, x + 2 * count, dy, dx, dx + count,

@@ -38,10 +38,11 @@ struct Resize {
       return "Resize(size=(" + std::to_string(H) + ", " + std::to_string(W) +
              "), interpolation=" + detail::upsample_mode_text(Mode) + ", max_size=None, antialias=False)";
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) detail::resample_backward<Mode, Dev>(geometry, dy, dx, n);
     }
   };

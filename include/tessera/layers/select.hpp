@@ -43,19 +43,20 @@ struct Select {
       ((s += (first ? "" : ", ") + std::to_string(I), first = false), ...);
       return s + ")";
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       // The chosen tensors, each n samples long, one after the other: a pack's layout.
-      T* out = y;
+      Ptr<T, Dev> out = y;
       ((ops::copy(Dev{}, x + std::size_t(n) * pack_offset<I, In>(), out, std::size_t(n) * shape_at<I, In>::size),
         out += std::size_t(n) * shape_at<I, In>::size),
        ...);
     }
     // Each chosen tensor's gradient goes back to its place in the pack; a tensor chosen twice gets
     // the sum of both, one not chosen gets zeros.
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (!dx) return;
       ops::fill(Dev{}, dx, std::size_t(n) * In::size, T(0));
-      const T* grad = dy;
+      Ptr<const T, Dev> grad = dy;
       ((ops::accumulate(Dev{}, grad, dx + std::size_t(n) * pack_offset<I, In>(),
                         std::size_t(n) * shape_at<I, In>::size),
         grad += std::size_t(n) * shape_at<I, In>::size),

@@ -14,11 +14,12 @@ struct Sigmoid {
   template <class In, class T, class Dev>
   struct Module : ElementwiseModule<In, 4> {
     static std::string describe() { return "Sigmoid()"; }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Sigmoid<T>{});
     }
     // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
-    void backward(const T* x, const T* y, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx)
         ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Sigmoid<T>{});
     }

@@ -20,16 +20,16 @@ inline std::string upsample_mode_text(UpsampleMode mode) {
 }
 
 // Resamples with the op of the mode; the geometry carries the sizes and any scale factor.
-template <UpsampleMode Mode, class Dev, class T>
-void resample_forward(const ops::ResampleGeometry& g, const T* x, T* y, index n) {
+template <UpsampleMode Mode, class Dev, class X, class Y>
+void resample_forward(const ops::ResampleGeometry& g, X x, Y y, index n) {
   if constexpr (Mode == UpsampleMode::nearest)
     ops::upsample_nearest2d_forward(Dev{}, g, x, y, n);
   else
     ops::upsample_bilinear2d_forward(Dev{}, g, x, y, n);
 }
 
-template <UpsampleMode Mode, class Dev, class T>
-void resample_backward(const ops::ResampleGeometry& g, const T* dy, T* dx, index n) {
+template <UpsampleMode Mode, class Dev, class X, class Y>
+void resample_backward(const ops::ResampleGeometry& g, X dy, Y dx, index n) {
   if constexpr (Mode == UpsampleMode::nearest)
     ops::upsample_nearest2d_backward(Dev{}, g, dy, dx, n);
   else
@@ -69,10 +69,11 @@ struct Upsample {
       return "Upsample(scale_factor=" + std::to_string(Scale) + ".0, mode='" +
              detail::upsample_mode_text(Mode) + "')";
     }
-    void forward(const T* x, T* y, index n, T*, Context<T>&) {
+    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
     }
-    void backward(const T*, const T*, const T* dy, T* dx, index n, T*, Context<T>&) {
+    void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
+                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) detail::resample_backward<Mode, Dev>(geometry, dy, dx, n);
     }
   };

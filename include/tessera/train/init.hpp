@@ -17,10 +17,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tessera/core/module.hpp"
 #include "tessera/core/random.hpp"
 #include "tessera/core/tensor_entry.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 
 namespace tessera {
 
@@ -123,9 +125,11 @@ constexpr Initializer kaiming_normal(KaimingOptions options = {}) {
 
 }  // namespace init
 
-// Fills one tensor from `rng`, element by element in order.
-template <class T>
-void initialize(const TensorEntry<T>& tensor, const init::Initializer& how, Generator& rng) {
+namespace detail {
+// The values of one tensor as `how` draws them from `rng`, element by element in order.
+template <class T, class Dev>
+void fill_initial(const TensorEntry<T, Dev>& tensor, std::vector<T>& values,
+                  const init::Initializer& how, Generator& rng) {
   using Kind = init::Initializer::Kind;
   auto fans = [&] {
     if (tensor.dims.size() < 2)
@@ -135,16 +139,16 @@ void initialize(const TensorEntry<T>& tensor, const init::Initializer& how, Gene
     return fans_of(tensor.dims);
   };
   auto fill_uniform = [&](double low, double high) {
-    for (T& v : tensor.values()) v = T(rng.uniform(low, high));
+    for (T& v : values) v = T(rng.uniform(low, high));
   };
   auto fill_normal = [&](double mean, double stddev) {
-    for (T& v : tensor.values()) v = T(rng.normal(mean, stddev));
+    for (T& v : values) v = T(rng.normal(mean, stddev));
   };
   // sqrt(3) turns a deviation into the bound of a uniform distribution of that deviation.
   const double sqrt3 = std::sqrt(3.0);
   switch (how.kind) {
     case Kind::constant:
-      for (T& v : tensor.values()) v = T(how.a);
+      for (T& v : values) v = T(how.a);
       return;
     case Kind::uniform:
       return fill_uniform(how.a, how.b);
@@ -167,6 +171,16 @@ void initialize(const TensorEntry<T>& tensor, const init::Initializer& how, Gene
     }
   }
 }
+}  // namespace detail
+
+// Fills one tensor from `rng`: drawn on the host, so that a seed gives the same values on every
+// device, then copied to the tensor's device.
+template <class T, class Dev>
+void initialize(const TensorEntry<T, Dev>& tensor, const init::Initializer& how, Generator& rng) {
+  std::vector<T> values(tensor.size());
+  detail::fill_initial(tensor, values, how, rng);
+  ops::from_host(Dev{}, values.data(), tensor.value, values.size());
+}
 
 // Which parameters an initializer fills: those whose layer type starts with `layer` ("Conv"
 // matches Conv2d and ConvTranspose2d, "BatchNorm" BatchNorm1d and BatchNorm2d, "" every layer) and
@@ -187,7 +201,7 @@ struct InitRule {
 // layer. Returns how many tensors were filled, so that a misspelt layer type shows as 0.
 template <class M>
 std::size_t initialize(M& model, std::initializer_list<InitRule> rules) {
-  using Entry = TensorEntry<typename M::scalar>;
+  using Entry = TensorEntry<typename M::scalar, typename M::device>;
   std::size_t filled = 0;
   for (const Entry& e : model.tensors()) {
     if (e.kind != Entry::Kind::parameter) continue;
