@@ -26,11 +26,12 @@ struct AdamOptions {
   double weight_decay = 0;
 };
 
-template <class T>
-class Adam final : public Optimizer<T> {
+template <class T, class Dev = Cpu>
+class Adam final : public Optimizer<T, Dev> {
  public:
-  explicit Adam(std::vector<TensorEntry<T>*> parameters, AdamOptions options = {})
-      : Optimizer<T>("Adam", std::move(parameters), {"exp_avg", "exp_avg_sq"}), options_(options) {
+  explicit Adam(std::vector<TensorEntry<T, Dev>*> parameters, AdamOptions options = {})
+      : Optimizer<T, Dev>("Adam", std::move(parameters), {"exp_avg", "exp_avg_sq"}),
+        options_(options) {
     this->check_hyperparameter("Adam", "lr", options.lr, options.lr >= 0);
     this->check_hyperparameter("Adam", "beta1", options.betas.beta1,
                                options.betas.beta1 >= 0 && options.betas.beta1 < 1);
@@ -50,29 +51,23 @@ class Adam final : public Optimizer<T> {
 
   bool holds_squares(std::string_view slot) const override { return slot == "exp_avg_sq"; }
 
-  // The operations and their order are PyTorch's (_single_tensor_adam), so that float rounds as
-  // PyTorch's float does; the bias corrections are Python floats there, doubles here.
+  // The operations and their order are PyTorch's (_single_tensor_adam, in ops::adam_update), so
+  // that float rounds as PyTorch's float does; the bias corrections are Python floats there,
+  // doubles here.
   void update(std::size_t i, std::int64_t step) override {
-    const TensorEntry<T>& p = this->parameter(i);
-    T* value = p.value;
-    const T* grad = p.grad;
-    T* m = this->state(exp_avg, i);
-    T* v = this->state(exp_avg_sq, i);
+    const TensorEntry<T, Dev>& p = this->parameter(i);
     const double bias_correction1 = 1 - std::pow(options_.betas.beta1, double(step));
     const double bias_correction2 = 1 - std::pow(options_.betas.beta2, double(step));
-    const T neg_step_size = T(-(options_.lr / bias_correction1));
-    const T bias_correction2_sqrt = T(std::sqrt(bias_correction2));
-    const T beta1 = T(options_.betas.beta1), beta2 = T(options_.betas.beta2);
-    const T one_minus_beta1 = T(1 - options_.betas.beta1),
-            one_minus_beta2 = T(1 - options_.betas.beta2);
-    const T eps = T(options_.eps), weight_decay = T(options_.weight_decay);
-    this->for_each_element(p.size(), [=](std::size_t j) {
-      const T g = weight_decay != 0 ? grad[j] + weight_decay * value[j] : grad[j];
-      m[j] = m[j] * beta1 + one_minus_beta1 * g;
-      v[j] = v[j] * beta2 + one_minus_beta2 * g * g;
-      const T denom = std::sqrt(v[j]) / bias_correction2_sqrt + eps;
-      value[j] = value[j] + neg_step_size * m[j] / denom;
-    });
+    const ops::AdamStep<T> s{.beta1 = T(options_.betas.beta1),
+                             .one_minus_beta1 = T(1 - options_.betas.beta1),
+                             .beta2 = T(options_.betas.beta2),
+                             .one_minus_beta2 = T(1 - options_.betas.beta2),
+                             .eps = T(options_.eps),
+                             .weight_decay = T(options_.weight_decay),
+                             .neg_step_size = T(-(options_.lr / bias_correction1)),
+                             .bias_correction2_sqrt = T(std::sqrt(bias_correction2))};
+    ops::adam_update(Dev{}, p.value, p.grad, this->state(exp_avg, i), this->state(exp_avg_sq, i),
+                     p.size(), s);
   }
 
   AdamOptions options_;

@@ -1,6 +1,8 @@
 // Losses for training. Each returns the loss and overwrites `grad` (shaped like the input) with
 // dL/d(input), ready for model.backward(grad). Values and gradients are torch.nn.functional's,
 // checked against PyTorch in tests/train/test_losses.cpp; docs/training.md shows them in use.
+// Inputs and gradients live on any device (the device of the first argument); the work is its ops'
+// (ops/loss), and only the loss value comes back to the host.
 //   ts::Tensor<ts::Shape<1>> grad(n);
 //   float loss = ts::bce_loss(d.forward(x), real_labels, grad);   // mean over the batch
 //   d.backward(grad);
@@ -16,6 +18,7 @@
 #include "tessera/core/device.hpp"
 #include "tessera/core/module.hpp"
 #include "tessera/core/tensor.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
 #include "tessera/ops/loss/loss.hpp"
 
 namespace tessera {
@@ -27,12 +30,14 @@ namespace tessera {
 enum class Reduction { mean, sum, batch_mean };
 
 // A batch of samples of one Shape: a View (a model's output) or a Tensor. The losses deduce the
-// shape and scalar type from their first argument; the others convert to views of that shape, so
-// a tensor of the wrong shape does not compile.
+// shape, scalar type and device from their first argument; the others convert to views of that
+// shape on that device, so a tensor of the wrong shape (or in another device's memory) does not
+// compile.
 template <class X>
 concept TensorOrView = requires(const X& x) {
   typename X::shape;
   typename X::scalar;
+  typename X::device;
   x.data();
   x.batch();
 }
@@ -41,9 +46,11 @@ concept TensorOrView = requires(const X& x) {
 template <TensorOrView X>
 using scalar_of = std::remove_const_t<typename X::scalar>;
 template <TensorOrView X>
-using const_view_of = View<typename X::shape, const scalar_of<X>>;
+using device_of = typename X::device;
 template <TensorOrView X>
-using view_of = View<typename X::shape, scalar_of<X>>;
+using const_view_of = View<typename X::shape, const scalar_of<X>, device_of<X>>;
+template <TensorOrView X>
+using view_of = View<typename X::shape, scalar_of<X>, device_of<X>>;
 
 namespace detail {
 inline void check_batch(const char* loss, const char* what, index got, index want) {
@@ -96,7 +103,7 @@ void check_labels(const char* loss, std::span<const std::int64_t> labels, index 
                               " is not a class index in [0, " + std::to_string(classes) + ")");
 }
 
-// A loss of (input, target) that compares element by element.
+// A loss of (input, target) that compares element by element; op(dev, ...) is its ops:: function.
 template <TensorOrView X, class Op>
 scalar_of<X> elementwise_loss(const char* loss, const X& input, const_view_of<X> target,
                               view_of<X> grad, Reduction r, Op op) {
@@ -104,21 +111,33 @@ scalar_of<X> elementwise_loss(const char* loss, const X& input, const_view_of<X>
   const const_view_of<X> x = input;
   check_batch(loss, "target", target.batch(), x.batch());
   check_batch(loss, "gradient", grad.batch(), x.batch());
-  return op(x.data(), target.data(), grad.data(), x.size(),
+  return op(device_of<X>{}, x.data(), target.data(), grad.data(), x.size(),
             reduction_scale<T>(r, x.size(), x.batch()));
 }
 
+// The labels come from the host, where they are checked; a device whose memory the host does not
+// reach gets a copy for its op.
 template <TensorOrView X, class Op>
 scalar_of<X> class_loss(const char* loss, const X& input, std::span<const std::int64_t> labels,
                         view_of<X> grad, Reduction r, Op op) {
   using T = scalar_of<X>;
   using S = typename X::shape;
+  using Dev = device_of<X>;
   const const_view_of<X> x = input;
   check_batch(loss, "gradient", grad.batch(), x.batch());
   check_labels<S>(loss, labels, x.batch());
   constexpr std::size_t classes = std::size_t(S::dims[0]);
-  return op(x.data(), labels.data(), grad.data(), x.batch(), classes, S::size / classes,
-            reduction_scale<T>(r, labels.size(), x.batch()));
+  auto run = [&](Ptr<const std::int64_t, Dev> device_labels) {
+    return op(Dev{}, x.data(), device_labels, grad.data(), x.batch(), classes, S::size / classes,
+              reduction_scale<T>(r, labels.size(), x.batch()));
+  };
+  if constexpr (HostMemory<Dev>) {
+    return run(labels.data());
+  } else {
+    Buffer<std::int64_t, Dev> device_labels(labels.size());
+    ops::from_host(Dev{}, labels.data(), device_labels.data(), labels.size());
+    return run(device_labels.data());
+  }
 }
 }  // namespace detail
 
@@ -128,15 +147,19 @@ scalar_of<X> class_loss(const char* loss, const X& input, std::span<const std::i
 template <TensorOrView X>
 scalar_of<X> bce_loss(const X& input, const_view_of<X> target, view_of<X> grad,
                       Reduction r = Reduction::mean) {
+  using Dev = device_of<X>;
   const const_view_of<X> x = input;
-  for (std::size_t i = 0; i < x.size(); ++i)
-    if (!(x[i] >= 0 && x[i] <= 1))
-      throw std::invalid_argument(
-          "tessera::bce_loss: input " + std::to_string(x[i]) + " at element " + std::to_string(i) +
-          " is not a probability in [0, 1] (is a Sigmoid missing? bce_with_logits_loss "
-          "takes logits)");
+  const std::size_t i = ops::first_non_probability(Dev{}, x.data(), x.size());
+  if (i < x.size()) {
+    scalar_of<X> value;
+    ops::to_host(Dev{}, x.data() + i, &value, 1);
+    throw std::invalid_argument(
+        "tessera::bce_loss: input " + std::to_string(value) + " at element " + std::to_string(i) +
+        " is not a probability in [0, 1] (is a Sigmoid missing? bce_with_logits_loss "
+        "takes logits)");
+  }
   return detail::elementwise_loss("bce_loss", x, target, grad, r,
-                                  [](auto... a) { return ops::bce_loss(Cpu{}, a...); });
+                                  [](auto... a) { return ops::bce_loss(a...); });
 }
 
 // Binary cross-entropy of logits: sigmoid and BCE in one, exact for any logit (F.
@@ -145,7 +168,7 @@ template <TensorOrView X>
 scalar_of<X> bce_with_logits_loss(const X& logits, const_view_of<X> target, view_of<X> grad,
                                   Reduction r = Reduction::mean) {
   return detail::elementwise_loss("bce_with_logits_loss", logits, target, grad, r,
-                                  [](auto... a) { return ops::bce_with_logits_loss(Cpu{}, a...); });
+                                  [](auto... a) { return ops::bce_with_logits_loss(a...); });
 }
 
 // Mean squared error (F.mse_loss): LSGAN's adversarial loss, autoencoder reconstructions.
@@ -153,7 +176,7 @@ template <TensorOrView X>
 scalar_of<X> mse_loss(const X& input, const_view_of<X> target, view_of<X> grad,
                       Reduction r = Reduction::mean) {
   return detail::elementwise_loss("mse_loss", input, target, grad, r,
-                                  [](auto... a) { return ops::mse_loss(Cpu{}, a...); });
+                                  [](auto... a) { return ops::mse_loss(a...); });
 }
 
 // Mean absolute error (F.l1_loss): pix2pix's and CycleGAN's reconstruction terms.
@@ -161,7 +184,7 @@ template <TensorOrView X>
 scalar_of<X> l1_loss(const X& input, const_view_of<X> target, view_of<X> grad,
                      Reduction r = Reduction::mean) {
   return detail::elementwise_loss("l1_loss", input, target, grad, r,
-                                  [](auto... a) { return ops::l1_loss(Cpu{}, a...); });
+                                  [](auto... a) { return ops::l1_loss(a...); });
 }
 
 // Cross-entropy of logits against class labels (F.cross_entropy): Shape<C> logits take one label
@@ -171,7 +194,7 @@ template <TensorOrView X>
 scalar_of<X> cross_entropy_loss(const X& logits, std::span<const std::int64_t> labels,
                                 view_of<X> grad, Reduction r = Reduction::mean) {
   return detail::class_loss("cross_entropy_loss", logits, labels, grad, r,
-                            [](auto... a) { return ops::cross_entropy_loss(Cpu{}, a...); });
+                            [](auto... a) { return ops::cross_entropy_loss(a...); });
 }
 
 // Negative log-likelihood of log-probabilities (after LogSoftmax) against class labels
@@ -180,7 +203,7 @@ template <TensorOrView X>
 scalar_of<X> nll_loss(const X& log_probs, std::span<const std::int64_t> labels, view_of<X> grad,
                       Reduction r = Reduction::mean) {
   return detail::class_loss("nll_loss", log_probs, labels, grad, r,
-                            [](auto... a) { return ops::nll_loss(Cpu{}, a...); });
+                            [](auto... a) { return ops::nll_loss(a...); });
 }
 
 // The VAE's KL term, KL(N(mu, exp(logvar)) || N(0, 1)) = -1/2 sum(1 + logvar - mu^2 - exp(logvar)),
@@ -194,8 +217,9 @@ scalar_of<X> vae_kl_loss(const X& mu, const_view_of<X> logvar, view_of<X> grad_m
   detail::check_batch("vae_kl_loss", "logvar", logvar.batch(), m.batch());
   detail::check_batch("vae_kl_loss", "mu gradient", grad_mu.batch(), m.batch());
   detail::check_batch("vae_kl_loss", "logvar gradient", grad_logvar.batch(), m.batch());
-  return ops::vae_kl_loss(Cpu{}, m.data(), logvar.data(), grad_mu.data(), grad_logvar.data(),
-                          m.size(), detail::reduction_scale<T>(r, m.size(), m.batch()));
+  return ops::vae_kl_loss(device_of<X>{}, m.data(), logvar.data(), grad_mu.data(),
+                          grad_logvar.data(), m.size(),
+                          detail::reduction_scale<T>(r, m.size(), m.batch()));
 }
 
 }  // namespace tessera

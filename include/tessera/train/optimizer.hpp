@@ -1,9 +1,11 @@
 // What every optimizer shares: its list of parameters, a step count per parameter, state buffers
 // allocated once at construction (a step allocates nothing), zero_grad, and checkpointing that
-// state as safetensors. Adam, SGD and RMSprop (one header each) add only their update rule.
+// state as safetensors. Adam, SGD and RMSprop (one header each) add only their update rule, an op
+// of ops/optim. Parameters and state live in device Dev's memory and only ops touch them; the step
+// counts and hyperparameters stay on the host, and checkpoints cross over through ops::to_host and
+// ops::from_host.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -13,18 +15,19 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "tessera/core/parallel.hpp"
+#include "tessera/core/device.hpp"
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/io/file_error.hpp"
 #include "tessera/io/safetensors.hpp"
 #include "tessera/io/weights.hpp"
+#include "tessera/ops/elementwise/elementwise.hpp"
+#include "tessera/ops/optim/optim.hpp"
 
 namespace tessera {
 
@@ -37,17 +40,18 @@ class OptimizerStateError : public io::FileError {
 
 // Several models' parameters as one list, for one optimizer: CycleGAN's G and F share one Adam.
 //   ts::Adam<float> adam(ts::join_parameters(g.parameters(), f.parameters()), {.lr = 2e-4});
-template <class T, class... More>
-requires(std::same_as<More, std::vector<TensorEntry<T>*>>&&...) std::vector < TensorEntry<T>
-* > join_parameters(std::vector<TensorEntry<T>*> first, const More&... more) {
+template <class T, class Dev, class... More>
+  requires(std::same_as<More, std::vector<TensorEntry<T, Dev>*>> && ...)
+std::vector<TensorEntry<T, Dev>*> join_parameters(std::vector<TensorEntry<T, Dev>*> first,
+                                                  const More&... more) {
   (first.insert(first.end(), more.begin(), more.end()), ...);
   return first;
 }
 
-template <class T>
+template <class T, class Dev = Cpu>
 class Optimizer {
  public:
-  using Entry = TensorEntry<T>;
+  using Entry = TensorEntry<T, Dev>;
 
   virtual ~Optimizer() = default;
   // Two copies would update the same parameters from separate states: never what was meant.
@@ -69,10 +73,7 @@ class Optimizer {
   // Zeroes the gradients of this optimizer's parameters (and of no others: D's optimizer leaves
   // G's gradients alone).
   void zero_grad() {
-    for (Entry* e : params_) {
-      const std::span<T> grad = e->grads();
-      std::fill(grad.begin(), grad.end(), T(0));
-    }
+    for (Entry* e : params_) ops::fill(Dev{}, e->grad, e->size(), T(0));
   }
 
   virtual double lr() const = 0;
@@ -101,7 +102,7 @@ class Optimizer {
       for (std::size_t s = 0; s < slot_names_.size(); ++s) {
         io::TensorRecord r{key(i, slot_names_[s]), detail::dtype_of<T>(), params_[i]->dims,
                            std::vector<std::byte>(params_[i]->size() * sizeof(T))};
-        std::memcpy(r.data.data(), slots_[s].data() + offsets_[i], r.data.size());
+        ops::to_host(Dev{}, state(s, i), host_elements(r.data), params_[i]->size());
         records.push_back(std::move(r));
       }
     }
@@ -158,15 +159,22 @@ class Optimizer {
         fail("unexpected tensor '" + name +
              "': this optimizer keeps no such state (saved with other options?)");
 
+    std::vector<T> converted;
     for (std::size_t i = 0; i < params_.size(); ++i) {
       std::memcpy(&steps_[i], file.tensors.at(key(i, "step")).data.data(), sizeof(std::int64_t));
+      const std::size_t n = params_[i]->size();
       for (std::size_t s = 0; s < slot_names_.size(); ++s) {
         const io::TensorRecord& r = file.tensors.at(key(i, slot_names_[s]));
-        if (r.dtype == io::Dtype::F32)
-          detail::copy_converted<float>(r.data, slots_[s].data() + offsets_[i], params_[i]->size());
-        else
-          detail::copy_converted<double>(r.data, slots_[s].data() + offsets_[i],
-                                         params_[i]->size());
+        const T* host = host_elements(r.data);
+        if (r.dtype != detail::dtype_of<T>()) {  // F32 into a double optimizer, or F64 into float
+          converted.resize(n);
+          if (r.dtype == io::Dtype::F32)
+            detail::copy_converted<float>(r.data, converted.data(), n);
+          else
+            detail::copy_converted<double>(r.data, converted.data(), n);
+          host = converted.data();
+        }
+        ops::from_host(Dev{}, host, state(s, i), n);
       }
     }
   }
@@ -194,7 +202,11 @@ class Optimizer {
       total += e->size();
     }
     steps_.assign(params_.size(), 0);
-    slots_.assign(slot_names_.size(), std::vector<T>(total, T(0)));
+    slots_.reserve(slot_names_.size());
+    for (std::size_t s = 0; s < slot_names_.size(); ++s) {
+      slots_.emplace_back(total);
+      ops::fill(Dev{}, slots_.back().data(), total, T(0));
+    }
   }
 
   // Updates parameter i for the step-th time (1 for its first update).
@@ -206,13 +218,9 @@ class Optimizer {
 
   Entry& parameter(std::size_t i) const { return *params_[i]; }
   // Buffer `slot` (an index into slot_names) of parameter i: as many elements as the parameter.
-  T* state(std::size_t slot, std::size_t i) { return slots_[slot].data() + offsets_[i]; }
-
-  // Runs f(j) for every element j of a parameter, on both cores when it is large.
-  template <class F>
-  static void for_each_element(std::size_t count, F f) {
-TESSERA_OMP(parallel for schedule(static) if (count > 32768))
-    for (std::size_t j = 0; j < count; ++j) f(j);
+  Ptr<T, Dev> state(std::size_t slot, std::size_t i) { return slots_[slot].data() + offsets_[i]; }
+  Ptr<const T, Dev> state(std::size_t slot, std::size_t i) const {
+    return slots_[slot].data() + offsets_[i];
   }
 
   static void check_hyperparameter(const char* optimizer, const char* name, double value,
@@ -225,6 +233,16 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
  private:
   static std::string key(std::size_t i, std::string_view buffer) {
     return "state." + std::to_string(i) + "." + std::string(buffer);
+  }
+
+  // A record's bytes as the T's that ops::to_host and from_host copy into and out of (byte for
+  // byte, never read as T here). Each record's bytes are their own allocation, aligned for any
+  // scalar, so the state crosses between device and file without a copy on the host.
+  static T* host_elements(std::vector<std::byte>& bytes) {
+    return reinterpret_cast<T*>(bytes.data());
+  }
+  static const T* host_elements(const std::vector<std::byte>& bytes) {
+    return reinterpret_cast<const T*>(bytes.data());
   }
 
   // A step count is one I64; a buffer is F32 or F64 (converted to T, as weights are) shaped like
@@ -301,9 +319,9 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   std::string kind_;
   std::vector<Entry*> params_;
   std::vector<std::string> slot_names_;
-  std::vector<std::size_t> offsets_;  // of each parameter in every slot
-  std::vector<std::int64_t> steps_;   // updates per parameter
-  std::vector<std::vector<T>> slots_;
+  std::vector<std::size_t> offsets_;   // of each parameter in every slot
+  std::vector<std::int64_t> steps_;    // updates per parameter
+  std::vector<Buffer<T, Dev>> slots_;  // one per slot name, every parameter's state end to end
 };
 
 }  // namespace tessera

@@ -4,7 +4,6 @@
 //   ts::RMSprop<float> rmsprop(critic.parameters(), {.lr = 5e-5});
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,11 +24,12 @@ struct RMSpropOptions {
   double weight_decay = 0;
 };
 
-template <class T>
-class RMSprop final : public Optimizer<T> {
+template <class T, class Dev = Cpu>
+class RMSprop final : public Optimizer<T, Dev> {
  public:
-  explicit RMSprop(std::vector<TensorEntry<T>*> parameters, RMSpropOptions options = {})
-      : Optimizer<T>("RMSprop", std::move(parameters), buffer_names(options)), options_(options) {
+  explicit RMSprop(std::vector<TensorEntry<T, Dev>*> parameters, RMSpropOptions options = {})
+      : Optimizer<T, Dev>("RMSprop", std::move(parameters), buffer_names(options)),
+        options_(options) {
     this->check_hyperparameter("RMSprop", "lr", options.lr, options.lr >= 0);
     this->check_hyperparameter("RMSprop", "alpha", options.alpha, options.alpha >= 0);
     this->check_hyperparameter("RMSprop", "eps", options.eps, options.eps >= 0);
@@ -57,35 +57,18 @@ class RMSprop final : public Optimizer<T> {
   bool holds_squares(std::string_view slot) const override { return slot == "square_avg"; }
 
   void update(std::size_t i, std::int64_t) override {
-    const TensorEntry<T>& p = this->parameter(i);
-    T* value = p.value;
-    const T* grad = p.grad;
+    const TensorEntry<T, Dev>& p = this->parameter(i);
     std::size_t slot = 0;
-    T* square_avg = this->state(slot++, i);
-    T* buffer = options_.momentum > 0 ? this->state(slot++, i) : nullptr;
-    T* grad_avg = options_.centered ? this->state(slot++, i) : nullptr;
-    const T neg_lr = T(-options_.lr), alpha = T(options_.alpha),
-            one_minus_alpha = T(1 - options_.alpha);
-    const T eps = T(options_.eps), momentum = T(options_.momentum),
-            weight_decay = T(options_.weight_decay);
-    this->for_each_element(p.size(), [=](std::size_t j) {
-      const T g = weight_decay != 0 ? grad[j] + weight_decay * value[j] : grad[j];
-      square_avg[j] = square_avg[j] * alpha + one_minus_alpha * g * g;
-      T avg;
-      if (grad_avg) {
-        grad_avg[j] = grad_avg[j] * alpha + one_minus_alpha * g;
-        avg = std::sqrt(square_avg[j] - grad_avg[j] * grad_avg[j]);
-      } else {
-        avg = std::sqrt(square_avg[j]);
-      }
-      avg = avg + eps;
-      if (buffer) {
-        buffer[j] = buffer[j] * momentum + g / avg;
-        value[j] = value[j] + neg_lr * buffer[j];
-      } else {
-        value[j] = value[j] + neg_lr * g / avg;
-      }
-    });
+    const Ptr<T, Dev> square_avg = this->state(slot++, i);
+    const Ptr<T, Dev> buffer = options_.momentum > 0 ? this->state(slot++, i) : Ptr<T, Dev>{};
+    const Ptr<T, Dev> grad_avg = options_.centered ? this->state(slot++, i) : Ptr<T, Dev>{};
+    const ops::RMSpropStep<T> s{.neg_lr = T(-options_.lr),
+                                .alpha = T(options_.alpha),
+                                .one_minus_alpha = T(1 - options_.alpha),
+                                .eps = T(options_.eps),
+                                .momentum = T(options_.momentum),
+                                .weight_decay = T(options_.weight_decay)};
+    ops::rmsprop_update(Dev{}, p.value, p.grad, square_avg, buffer, grad_avg, p.size(), s);
   }
 
   RMSpropOptions options_;

@@ -23,11 +23,11 @@ struct SGDOptions {
   double weight_decay = 0;
 };
 
-template <class T>
-class SGD final : public Optimizer<T> {
+template <class T, class Dev = Cpu>
+class SGD final : public Optimizer<T, Dev> {
  public:
-  explicit SGD(std::vector<TensorEntry<T>*> parameters, SGDOptions options = {})
-      : Optimizer<T>("SGD", std::move(parameters), buffer_names(options)), options_(options) {
+  explicit SGD(std::vector<TensorEntry<T, Dev>*> parameters, SGDOptions options = {})
+      : Optimizer<T, Dev>("SGD", std::move(parameters), buffer_names(options)), options_(options) {
     this->check_hyperparameter("SGD", "lr", options.lr, options.lr >= 0);
     this->check_hyperparameter("SGD", "momentum", options.momentum, options.momentum >= 0);
     this->check_hyperparameter("SGD", "weight_decay", options.weight_decay,
@@ -49,21 +49,15 @@ class SGD final : public Optimizer<T> {
   }
 
   void update(std::size_t i, std::int64_t step) override {
-    const TensorEntry<T>& p = this->parameter(i);
-    T* value = p.value;
-    const T* grad = p.grad;
-    T* buffer = options_.momentum != 0 ? this->state(0, i) : nullptr;
-    const T neg_lr = T(-options_.lr), weight_decay = T(options_.weight_decay);
-    const T momentum = T(options_.momentum), one_minus_dampening = T(1 - options_.dampening);
-    const bool first = step == 1, nesterov = options_.nesterov;
-    this->for_each_element(p.size(), [=](std::size_t j) {
-      T d = weight_decay != 0 ? grad[j] + weight_decay * value[j] : grad[j];
-      if (buffer) {
-        buffer[j] = first ? d : buffer[j] * momentum + one_minus_dampening * d;
-        d = nesterov ? d + momentum * buffer[j] : buffer[j];
-      }
-      value[j] = value[j] + neg_lr * d;
-    });
+    const TensorEntry<T, Dev>& p = this->parameter(i);
+    const Ptr<T, Dev> buffer = options_.momentum != 0 ? this->state(0, i) : Ptr<T, Dev>{};
+    const ops::SGDStep<T> s{.neg_lr = T(-options_.lr),
+                            .weight_decay = T(options_.weight_decay),
+                            .momentum = T(options_.momentum),
+                            .one_minus_dampening = T(1 - options_.dampening),
+                            .first = step == 1,
+                            .nesterov = options_.nesterov};
+    ops::sgd_update(Dev{}, p.value, p.grad, buffer, p.size(), s);
   }
 
   SGDOptions options_;

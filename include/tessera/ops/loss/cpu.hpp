@@ -57,6 +57,13 @@ T sigmoid(T x) {
 }  // namespace cpu
 
 template <class T>
+std::size_t first_non_probability(Cpu, const T* input, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i)
+    if (!(input[i] >= 0 && input[i] <= 1)) return i;
+  return count;
+}
+
+template <class T>
 T bce_loss(Cpu, const T* input, const T* target, T* grad, std::size_t count, T scale) {
   // PyTorch's guards: a log of 0 counts as -100, and the gradient's denominator never drops below
   // 1e-12, so that a saturated sigmoid gives a large finite loss instead of inf or NaN. PyTorch's
