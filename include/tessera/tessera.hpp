@@ -45,6 +45,7 @@
 #include "tessera/layers/select.hpp"
 #include "tessera/layers/sigmoid.hpp"
 #include "tessera/layers/softmax.hpp"
+#include "tessera/layers/spectral_norm.hpp"
 #include "tessera/layers/tanh.hpp"
 #include "tessera/layers/upsample.hpp"
 #include "tessera/layers/zero_pad2d.hpp"
