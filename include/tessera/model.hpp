@@ -5,6 +5,7 @@
 // View<S, T, Dev>.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,27 @@ struct StateSize {
     m.visit(*this);
   }
 };
+
+// The values an Init gives one tensor, drawn in order from rng.
+template <class T>
+void draw_initial(const Init& init, std::vector<T>& values, Generator& rng) {
+  double squares = 0;
+  for (T& v : values) {
+    switch (init.kind) {
+      case Init::Kind::constant: v = T(init.a); break;
+      case Init::Kind::uniform: v = T(rng.uniform(init.a, init.b)); break;
+      case Init::Kind::normal: v = T(rng.normal(init.a, init.b)); break;
+      case Init::Kind::unit_normal:
+        v = T(rng.normal(0, 1));
+        squares += double(v) * double(v);
+        break;
+    }
+  }
+  if (init.kind == Init::Kind::unit_normal) {
+    const double length = std::max(std::sqrt(squares), init.a);
+    for (T& v : values) v = T(double(v) / length);
+  }
+}
 
 // n elements of device memory, zeroed.
 template <class T, class Dev>
@@ -135,13 +157,7 @@ class Model {
         continue;
       }
       values.resize(e.size());
-      for (T& v : values) {
-        switch (e.init.kind) {
-          case Init::Kind::constant: v = T(e.init.a); break;
-          case Init::Kind::uniform: v = T(rng_.uniform(e.init.a, e.init.b)); break;
-          case Init::Kind::normal: v = T(rng_.normal(e.init.a, e.init.b)); break;
-        }
-      }
+      detail::draw_initial(e.init, values, rng_);
       ops::from_host(Dev{}, values.data(), e.value, values.size());
     }
   }

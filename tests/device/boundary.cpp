@@ -50,6 +50,8 @@ TESSERA_OPAQUE_OP(void, upsample_nearest2d_forward)
 TESSERA_OPAQUE_OP(void, upsample_nearest2d_backward)
 TESSERA_OPAQUE_OP(void, upsample_bilinear2d_forward)
 TESSERA_OPAQUE_OP(void, upsample_bilinear2d_backward)
+TESSERA_OPAQUE_OP(void, spectral_norm_forward)
+TESSERA_OPAQUE_OP(void, spectral_norm_backward)
 
 // What a convolution keeps between calls on this device (a real backend: its planned primitives).
 #include "tessera/ops/window.hpp"
@@ -97,6 +99,7 @@ struct ConvPlan<testing::Opaque, T> {
 #include "tessera/layers/select.hpp"
 #include "tessera/layers/sigmoid.hpp"
 #include "tessera/layers/softmax.hpp"
+#include "tessera/layers/spectral_norm.hpp"
 #include "tessera/layers/tanh.hpp"
 #include "tessera/layers/upsample.hpp"
 #include "tessera/layers/zero_pad2d.hpp"
@@ -131,6 +134,8 @@ using Zoo =
                    ts::Linear<12>, ts::Reshape<Shape<3, 4>>, ts::Flatten, ts::LogSoftmax>;
 using Packs = ts::Sequential<ts::Parallel<ts::Branches<ts::Linear<4>, ts::Linear<4>>, ts::Identity>,
                              ts::FlattenPack, ts::Select<2, 0>, ts::Cat>;
+using Spectral = ts::Sequential<ts::SpectralNorm<ts::Conv2d<4, 4, 2, 1>>, ts::LeakyReLU<0.1>, ts::Flatten,
+                                ts::SpectralNorm<ts::Linear<1, ts::no_bias>, 2>>;
 using Mirrored = ts::Autoencoder<ts::Sequential<ts::Conv2d<4, 3, 2, 1>, ts::LeakyReLU<0.2>>,
                                  Shape<1, 8, 8>, ts::Tanh>;
 
@@ -171,6 +176,7 @@ void exercise() {
 namespace models = ts::models;
 TESSERA_ON_OPAQUE(Zoo, Shape<3, 8, 8>)
 TESSERA_ON_OPAQUE(Packs, Shapes<Shape<6>, Shape<4>>)
+TESSERA_ON_OPAQUE(Spectral, Shape<3, 8, 8>)
 TESSERA_ON_OPAQUE(Mirrored, Shape<1, 8, 8>)
 TESSERA_ON_OPAQUE(models::SeedUNet<>, Shape<1, 572, 572>)
 TESSERA_ON_OPAQUE(models::PaperUNet<>, Shape<1, 572, 572>)
@@ -196,3 +202,5 @@ TESSERA_ON_OPAQUE(models::ConvAutoencoder<>, Shape<1, 28, 28>)
 // Double precision takes the same paths.
 template class ts::Model<models::DcganDiscriminator<>, Shape<3, 64, 64>, Opaque, double>;
 template void exercise<models::DcganDiscriminator<>, Shape<3, 64, 64>, double>();
+template class ts::Model<Spectral, Shape<3, 8, 8>, Opaque, double>;
+template void exercise<Spectral, Shape<3, 8, 8>, double>();

@@ -176,9 +176,11 @@ TEST_CASE("SpectralNorm: u and v are buffers drawn from the model's generator, s
   CHECK(entry_named(model, "2.weight_v").dims == ts::Dims{36});
   CHECK(entry_named(model, "0.weight_u").kind == ts::TensorEntry<float>::Kind::buffer);
 
-  // A seed fixes them; N(0, 1) draws, normalised by the first training forward's iteration.
+  // A seed fixes them: N(0, 1) draws normalised to length 1, as PyTorch starts them.
   CHECK(values_of(ts::Model<Net, S>(1), "0.weight_u") == values_of(model, "0.weight_u"));
   CHECK(values_of(ts::Model<Net, S>(2), "0.weight_u") != values_of(model, "0.weight_u"));
+  for (const std::string name : {"0.weight_u", "0.weight_v", "2.weight_u", "2.weight_v"})
+    CHECK(norm_of(values_of(model, name)) == Approx(1).epsilon(1e-6));
   ts::Tensor<S> x(3);
   ts::Generator g(3);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(g.normal());

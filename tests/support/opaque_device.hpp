@@ -1,7 +1,8 @@
 // A test-only device whose memory the host cannot touch: its pointer is a handle that does not
 // convert to T*, and its ops are declared but never defined. tests/device/boundary.cpp compiles
-// every layer, combinator, loss, optimizer and Model against it (-fsyntax-only): a layer that reads
-// device memory on the host, or hands an op host memory, does not compile. That is what keeps a
+// every layer, combinator and seed model in a Model against it, boundary_train.cpp every loss and
+// optimizer (-fsyntax-only): code that reads device memory on the host, or hands an op host
+// memory, does not compile. That is what keeps a
 // second backend (CUDA) a matter of adding files.
 //
 // Include this before any tessera header: the layers call their ops by qualified name, which finds

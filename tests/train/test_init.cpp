@@ -229,6 +229,16 @@ TEST_CASE("dcgan_init: conv weights N(0, 0.02), batch-norm weights N(1, 0.02), b
   CHECK(tensor(g, "1.running_var").values()[0] == 1);
 }
 
+TEST_CASE("A rule for a weight reaches a spectral-normalised layer's weight_orig", "[train][init]") {
+  using Critic = ts::Sequential<ts::SpectralNorm<ts::Conv2d<64, 4, 2, 1>>, ts::LeakyReLU<0.2>, ts::Flatten,
+                                ts::SpectralNorm<ts::Linear<1>>>;
+  ts::Model<Critic, ts::Shape<3, 8, 8>> critic(5);
+  CHECK(ts::initialize(critic, "Conv", "weight", ts::init::normal(0, 0.02)) == 1);
+  check_distribution(tensor(critic, "0.weight_orig").values(), 0, 0.02, true);  // 3,072 values
+  CHECK(ts::initialize(critic, "", "bias", ts::init::zeros()) == 2);
+  CHECK(ts::initialize(critic, "", "orig", ts::init::zeros()) == 0);  // a name's whole last part
+}
+
 TEST_CASE("The same seed gives the same parameters bit for bit", "[train][init]") {
   auto initialised = [](std::uint64_t seed) {
     ClassifierModel c(seed);

@@ -36,14 +36,17 @@ struct Param {
 // How a parameter or buffer starts out. The defaults each layer names are PyTorch's, so an
 // untrained model is distributed like PyTorch's.
 struct Init {
-  enum class Kind { constant, uniform, normal } kind = Kind::constant;
-  double a = 0, b = 0;  // constant: a; uniform: [a, b); normal: mean a, stddev b
+  enum class Kind { constant, uniform, normal, unit_normal } kind = Kind::constant;
+  // constant: a; uniform: [a, b); normal: mean a, stddev b; unit_normal: N(0, 1) draws scaled to
+  // length 1 (or divided by a where the length is below a), as PyTorch's normalize(randn(n), eps)
+  double a = 0, b = 0;
 
   static constexpr Init constant(double value) { return {Kind::constant, value, 0}; }
   static constexpr Init zeros() { return constant(0); }
   static constexpr Init ones() { return constant(1); }
   static constexpr Init uniform(double low, double high) { return {Kind::uniform, low, high}; }
   static constexpr Init normal(double mean, double stddev) { return {Kind::normal, mean, stddev}; }
+  static constexpr Init unit_normal(double eps) { return {Kind::unit_normal, eps, 0}; }
   // PyTorch's Linear/Conv default (kaiming_uniform with a = sqrt(5), and the bias rule): both
   // reduce to U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
   static Init fan_in_uniform(double fan_in) {

@@ -8,10 +8,7 @@
 // layer's initialisation), then the buffers "weight_u" (out) and "weight_v" (in, or C K K); the
 // normalised weight is not saved.
 //   Sequential<SpectralNorm<Conv2d<64, 4, 2, 1>>, LeakyReLU<0.1>, Flatten, SpectralNorm<Linear<1>>>
-// PyTorch draws u and v from N(0, 1) and normalises them; a model draws them from N(0, 1) with its
-// generator but cannot normalise them (an Init is per element). A training forward sees no
-// difference: its first step, v = normalize(W^T u), cancels the scale of u and overwrites v. An
-// evaluation forward before any training one divides by |u| |v| times the sigma of unit vectors.
+// u and v start as PyTorch's do, N(0, 1) draws normalised to length 1 (from the model's generator).
 #pragma once
 
 #include <string>
@@ -97,8 +94,8 @@ struct SpectralNorm {
       detail::WeightAside<V> aside{v};
       layer.visit(aside);
       v.parameter("weight_orig", weight_orig, aside.dims, aside.init);
-      v.buffer("weight_u", weight_u, {rows}, Init::normal(0, 1));
-      v.buffer("weight_v", weight_v, {cols}, Init::normal(0, 1));
+      v.buffer("weight_u", weight_u, {rows}, Init::unit_normal(Eps));
+      v.buffer("weight_v", weight_v, {cols}, Init::unit_normal(Eps));
       v.state("weight", layer.weight.value, aside.dims);
       v.state("weight_grad", layer.weight.grad, aside.dims);
       v.state("sigma", sigma, {1});

@@ -184,15 +184,18 @@ void initialize(const TensorEntry<T, Dev>& tensor, const init::Initializer& how,
 
 // Which parameters an initializer fills: those whose layer type starts with `layer` ("Conv"
 // matches Conv2d and ConvTranspose2d, "BatchNorm" BatchNorm1d and BatchNorm2d, "" every layer) and
-// whose name's last part is `tensor` ("weight", "bias"; "" any).
+// whose name's last part is `tensor` ("weight", "bias"; "" any). A spectral-normalised layer's
+// "weight_orig" counts as its "weight": in PyTorch, `m.weight.data.normal_()` after spectral_norm
+// writes weight_orig, which shares the storage.
 struct InitRule {
   std::string_view layer, tensor;
   init::Initializer how;
 
   bool matches(std::string_view layer_type, std::string_view name) const {
     if (!layer_type.starts_with(layer)) return false;
-    return tensor.empty() || name == tensor ||
-           (name.ends_with(tensor) && name[name.size() - tensor.size() - 1] == '.');
+    if (tensor.empty()) return true;
+    const std::string_view last = name.substr(name.rfind('.') + 1);
+    return last == tensor || (last.ends_with("_orig") && last.substr(0, last.size() - 5) == tensor);
   }
 };
 

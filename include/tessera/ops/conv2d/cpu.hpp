@@ -11,11 +11,11 @@
 #include <type_traits>
 
 #ifdef TESSERA_HAVE_DNNL
-#include "tessera/core/parallel.hpp"
 #include "tessera/ops/conv2d/dnnl.hpp"
 #endif
 
 #include "tessera/core/device.hpp"
+#include "tessera/core/parallel.hpp"
 #include "tessera/ops/window.hpp"
 #include "tessera/ops/gemm.hpp"
 
