@@ -5,28 +5,27 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include <tessera/io/safetensors.hpp>
 #include <tessera/layers/conv2d.hpp>
 #include <tessera/layers/conv_transpose2d.hpp>
 
+#include "../support/fixtures.hpp"
 #include "../support/gradcheck.hpp"
 
 namespace {
 
 namespace ts = tessera;
-namespace io = tessera::io;
 using ts::index;
 using ts::no_bias;
 using ts::with_bias;
 using ts::testing::check_gradients;
+using ts::testing::fixture;
+using ts::testing::fixture_values;
 using ts::testing::GradCheck;
 
 GradCheck batch_of(index n) {
@@ -233,20 +232,6 @@ TEST_CASE("ConvTranspose2d backward adds to the gradients and overwrites dx") {
 
 // ---- PyTorch's gradients -------------------------------------------------------------------
 
-static_assert(std::endian::native == std::endian::little,
-              "the fixtures are read by copying little-endian bytes");
-
-template <class T>
-std::vector<T> fixture_values(const io::SafetensorsFile& file, const std::string& name) {
-  const auto it = file.tensors.find(name);
-  INFO("fixture tensor '" << name << "'");
-  REQUIRE(it != file.tensors.end());
-  REQUIRE(it->second.dtype == io::Dtype::F32);
-  std::vector<float> raw(it->second.data.size() / sizeof(float));
-  std::memcpy(raw.data(), it->second.data.data(), raw.size() * sizeof(float));
-  return std::vector<T>(raw.begin(), raw.end());
-}
-
 // Loads tests/fixtures/conv_grad_<name>.safetensors into the layer, runs forward and backward with
 // its dy, and compares output, dx and the weight and bias gradients with PyTorch's.
 template <class Spec, class In, class T>
@@ -254,8 +239,7 @@ void check_pytorch(const std::string& name) {
   using Model = ts::Model<Spec, In, ts::Cpu, T>;
   using Out = typename Model::Output;
   INFO("case " << name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ")");
-  const io::SafetensorsFile file = io::read_safetensors(
-      std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/conv_grad_" + name + ".safetensors");
+  const auto file = fixture("conv_grad_" + name);
   const auto x = fixture_values<T>(file, "input");
   const auto dy = fixture_values<T>(file, "dy");
   const index n = index(x.size() / In::size);

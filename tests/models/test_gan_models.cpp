@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -23,6 +22,8 @@
 #include <tessera/models/vae.hpp>
 #include <tessera/models/wgan.hpp>
 #include <tessera/tessera.hpp>
+
+#include "../support/fixtures.hpp"
 
 namespace ts = tessera;
 namespace models = tessera::models;
@@ -146,39 +147,20 @@ void check_range(const V& y, float low, float high, bool open) {
 
 // ---- Parity with PyTorch ----------------------------------------------------------------------
 
-std::string fixture_dir() { return std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/"; }
-
-std::vector<float> floats(const ts::io::TensorRecord& r) {
-  REQUIRE(r.dtype == ts::io::Dtype::F32);
-  std::vector<float> v(r.data.size() / sizeof(float));
-  std::memcpy(v.data(), r.data.data(), r.data.size());
-  return v;
-}
-
-const ts::io::TensorRecord& record(const ts::io::SafetensorsFile& f, const std::string& name) {
-  INFO("fixture tensor '" << name << "'");
-  const auto it = f.tensors.find(name);
-  REQUIRE(it != f.tensors.end());
-  return it->second;
-}
+using ts::testing::fixture;
+using ts::testing::fixture_path;
+using ts::testing::fixture_record;
+using ts::testing::fixture_values;
 
 // |got - want| <= 1e-5 |want| + atol elementwise, and the same batch and per-sample size.
 template <class V>
 void check_close(const std::string& what, const V& got, const ts::io::TensorRecord& want_record,
                  double atol = 1e-6) {
-  const auto want = floats(want_record);
+  const auto want = ts::testing::record_values<float>(want_record);
   INFO(what);
   REQUIRE(got.size() == want.size());
   REQUIRE(want_record.shape.front() == got.batch());
-  std::size_t bad = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double err = std::abs(double(got[i]) - double(want[i]));
-    if (!(err <= 1e-5 * std::abs(double(want[i])) + atol)) {
-      if (bad < 5) UNSCOPED_INFO("[" << i << "] tessera " << got[i] << ", PyTorch " << want[i]);
-      ++bad;
-    }
-  }
-  CHECK(bad == 0);
+  ts::testing::check_close(what, got.data(), want, 1e-5, atol);
 }
 
 // Loads <case>_state_dict.safetensors (PyTorch's state_dict of the seed's module) with
@@ -188,26 +170,26 @@ template <class Spec, class In>
 void check_parity(const std::string& case_name, double atol = 1e-6) {
   INFO("case " << case_name);
   ts::Model<Spec, In> model;
-  model.load(fixture_dir() + case_name + "_state_dict.safetensors");
+  model.load(fixture_path(case_name + "_state_dict"));
   model.eval();
-  const auto file = ts::io::read_safetensors(fixture_dir() + case_name + ".safetensors");
+  const auto file = fixture(case_name);
   const auto y = [&] {
     if constexpr (ts::SingleShape<In>) {
-      return model.forward(ts::Tensor<In>::from(floats(record(file, "input"))));
+      return model.forward(ts::Tensor<In>::from(fixture_values<float>(file, "input")));
     } else {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         const auto inputs = std::tuple{
-            ts::Tensor<ts::shape_at<I, In>>::from(floats(record(file, "input." + std::to_string(I))))...};
+            ts::Tensor<ts::shape_at<I, In>>::from(fixture_values<float>(file, "input." + std::to_string(I)))...};
         return model.forward(std::get<I>(inputs)...);
       }(std::make_index_sequence<In::count>{});
     }
   }();
   using Out = typename ts::Model<Spec, In>::Output;
   if constexpr (ts::SingleShape<Out>) {
-    check_close("output", y, record(file, "output"), atol);
+    check_close("output", y, fixture_record(file, "output"), atol);
   } else {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (check_close("output." + std::to_string(I), std::get<I>(y), record(file, "output." + std::to_string(I)), atol),
+      (check_close("output." + std::to_string(I), std::get<I>(y), fixture_record(file, "output." + std::to_string(I)), atol),
        ...);
     }(std::make_index_sequence<Out::count>{});
   }
@@ -440,11 +422,11 @@ TEST_CASE("parity with PyTorch: InfoGAN generator and three-headed discriminator
 
   // The logits form, same weights: its softmax is the seed's class output.
   ts::Model<models::InfoganDiscriminator<10, 2, 4, 16>, Shape<1, 16, 16>> d;
-  d.load(fixture_dir() + "infogan_d_state_dict.safetensors");
+  d.load(fixture_path("infogan_d_state_dict"));
   d.eval();
-  const auto file = ts::io::read_safetensors(fixture_dir() + "infogan_d.safetensors");
-  const auto [adv, logits, code] = d.forward(ts::Tensor<Shape<1, 16, 16>>::from(floats(record(file, "input"))));
-  const auto probs = floats(record(file, "output.1"));
+  const auto file = fixture("infogan_d");
+  const auto [adv, logits, code] = d.forward(ts::Tensor<Shape<1, 16, 16>>::from(fixture_values<float>(file, "input")));
+  const auto probs = fixture_values<float>(file, "output.1");
   for (std::size_t s = 0; s < 2; ++s) {
     float top = logits[s * 10], sum = 0;
     for (std::size_t k = 0; k < 10; ++k) top = std::max(top, logits[s * 10 + k]);
@@ -452,8 +434,8 @@ TEST_CASE("parity with PyTorch: InfoGAN generator and three-headed discriminator
     for (std::size_t k = 0; k < 10; ++k)
       CHECK(std::exp(logits[s * 10 + k] - top) / sum == Approx(probs[s * 10 + k]).epsilon(1e-5).margin(1e-6));
   }
-  check_close("adv (logits form)", adv, record(file, "output.0"));
-  check_close("code (logits form)", code, record(file, "output.2"));
+  check_close("adv (logits form)", adv, fixture_record(file, "output.0"));
+  check_close("code (logits form)", code, fixture_record(file, "output.2"));
 }
 
 TEST_CASE("parity with PyTorch: pix2pix discriminators (seed 003 PatchGAN, seed 000)", "[models][parity]") {

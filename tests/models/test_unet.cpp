@@ -5,22 +5,19 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <tessera/compose/unet.hpp>
-#include <tessera/io/safetensors.hpp>
 #include <tessera/models/pix2pix.hpp>
 #include <tessera/models/unet.hpp>
 #include <tessera/tessera.hpp>
 
+#include "../support/fixtures.hpp"
+
 namespace ts = tessera;
 namespace models = tessera::models;
-namespace io = tessera::io;
 
 // ---- The seeds, at full size, at compile time ------------------------------------------------
 using SeedUNet = ts::Model<models::SeedUNet<>, ts::Shape<1, 572, 572>>;
@@ -61,9 +58,10 @@ static_assert(ts::Model<Pair, ts::Shape<3, 8, 8>>::output_shape == ts::Shape<8, 
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/" + name + ".safetensors";
-}
+using ts::testing::check_close;
+using ts::testing::fixture;
+using ts::testing::fixture_path;
+using ts::testing::fixture_values;
 
 // make_fixtures.py's pattern_input: x[i] = (((i * 7919) mod 2003) - 1001) / 1001 in float.
 template <class In>
@@ -72,36 +70,6 @@ ts::Tensor<In> pattern_input(ts::index n) {
   for (std::size_t i = 0; i < x.size(); ++i)
     x[i] = float(std::int64_t(i * 7919 % 2003) - 1001) / 1001.0f;
   return x;
-}
-
-std::vector<float> floats(const io::SafetensorsFile& file, const std::string& name) {
-  const auto it = file.tensors.find(name);
-  INFO("fixture tensor " << name);
-  REQUIRE(it != file.tensors.end());
-  REQUIRE(it->second.dtype == io::Dtype::F32);
-  std::vector<float> v(it->second.data.size() / 4);
-  std::memcpy(v.data(), it->second.data.data(), it->second.data.size());
-  return v;
-}
-
-// |got - want| <= rtol |want| + atol everywhere; at returns got's element for want's index.
-template <class At>
-void check_close(const std::string& what, At at, const std::vector<float>& want, double rtol, double atol) {
-  std::size_t bad = 0;
-  double worst = 0;
-  std::ostringstream first;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double a = at(i), b = want[i];
-    const double allowed = rtol * std::abs(b) + atol;
-    worst = std::max(worst, std::abs(a - b) / allowed);
-    if (!(std::abs(a - b) <= allowed)) {
-      if (bad < 5) first << "  [" << i << "] got " << a << ", PyTorch " << b << "\n";
-      ++bad;
-    }
-  }
-  INFO(what << ": " << bad << " of " << want.size() << " differ; worst error " << worst
-            << " times the tolerance\n" << first.str());
-  CHECK(bad == 0);
 }
 
 template <class M>
@@ -144,22 +112,22 @@ TEST_CASE("seed U-Net: the seed's PyTorch state_dict names", "[models][unet]") {
 }
 
 TEST_CASE("seed U-Net forward matches PyTorch, ResizeConcat and CropConcat", "[models][unet][parity]") {
-  const auto file = io::read_safetensors(fixture("unet_small"));
+  const auto file = fixture("unet_small");
   const auto x = pattern_input<ts::Shape<1, 188, 188>>(1);
   SECTION("ResizeConcat, as the seed") {
     ts::Model<models::SeedUNetWith<ts::ResizeConcat, 2, 2, 4, 8, 16>, ts::Shape<1, 188, 188>> net;
     static_assert(decltype(net)::output_shape == ts::Shape<2, 4, 4>{});
-    net.load(fixture("unet_small_state_dict"));
+    net.load(fixture_path("unet_small_state_dict"));
     net.eval();
     const auto y = net.forward(x);
-    check_close("output_resize", [&](std::size_t i) { return double(y[i]); }, floats(file, "output_resize"), rtol, abs_tol);
+    check_close("output_resize", y.data(), fixture_values<float>(file, "output_resize"), rtol, abs_tol);
   }
   SECTION("CropConcat, as the paper") {
     ts::Model<models::SeedUNetWith<ts::CropConcat, 2, 2, 4, 8, 16>, ts::Shape<1, 188, 188>> net;
-    net.load(fixture("unet_small_state_dict"));
+    net.load(fixture_path("unet_small_state_dict"));
     net.eval();
     const auto y = net.forward(x);
-    check_close("output_crop", [&](std::size_t i) { return double(y[i]); }, floats(file, "output_crop"), rtol, abs_tol);
+    check_close("output_crop", y.data(), fixture_values<float>(file, "output_crop"), rtol, abs_tol);
   }
 }
 
@@ -167,13 +135,14 @@ TEST_CASE("seed U-Net forward matches PyTorch, ResizeConcat and CropConcat", "[m
 template <class Spec>
 void check_pix2pix(const std::string& name) {
   ts::Model<Spec, ts::Shape<3, 256, 256>> g;
-  g.load(fixture(name + "_state_dict"));
+  g.load(fixture_path(name + "_state_dict"));
   g.eval();
   const auto y = g.forward(pattern_input<ts::Shape<3, 256, 256>>(1));
-  const auto want = floats(io::read_safetensors(fixture(name)), "output_every8");
+  const auto want = fixture_values<float>(fixture(name), "output_every8");
   REQUIRE(want.size() == 3 * 32 * 32);
-  check_close(name, [&](std::size_t i) { return double(y[(i / 1024) * 65536 + (i / 32 % 32) * 8 * 256 + (i % 32) * 8]); },
-              want, rtol, abs_tol);
+  std::vector<float> got(want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) got[i] = y[(i / 1024) * 65536 + (i / 32 % 32) * 8 * 256 + (i % 32) * 8];
+  check_close(name, got.data(), want, rtol, abs_tol);
 }
 
 TEST_CASE("pix2pix generators at width 1/64 match PyTorch", "[models][pix2pix][parity]") {

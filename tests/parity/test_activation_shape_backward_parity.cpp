@@ -4,12 +4,8 @@
 // runs the same in tessera (float, and double against the same float numbers) and compares the
 // output, the input gradient and, for Embedding, the weight gradient.
 #include <algorithm>
-#include <bit>
 #include <catch2/catch.hpp>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <sstream>
 #include <string>
 #include <tessera/io/safetensors.hpp>
 #include <tessera/tessera.hpp>
@@ -23,11 +19,9 @@ namespace {
 namespace ts = tessera;
 namespace io = tessera::io;
 using ts::testing::check_close;
+using ts::testing::fixture;
 using ts::testing::fixture_record;
 using ts::testing::record_values;
-
-static_assert(std::endian::native == std::endian::little,
-              "the fixtures are read by copying little-endian bytes");
 
 // The shape a batch of per-sample shape S has in PyTorch.
 template <class S>
@@ -45,8 +39,7 @@ void check_backward_fixture(const std::string& case_name) {
   using Model = ts::Model<ts::Sequential<Layer>, In, ts::Cpu, T>;
   using Out = typename Model::Output;
   INFO("case " << case_name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ")");
-  const io::SafetensorsFile file = io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) +
-                                                        "/fixtures/" + case_name + ".safetensors");
+  const io::SafetensorsFile file = fixture(case_name);
 
   Model model;
   for (const auto& e : model.tensors()) {

@@ -5,12 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <bit>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <set>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -34,31 +30,18 @@ namespace {
 namespace ts = tessera;
 namespace io = tessera::io;
 using ts::testing::check_close;
+using ts::testing::fixture;
 using ts::testing::fixture_record;
+using ts::testing::record_integer;
 using ts::testing::record_values;
-
-static_assert(std::endian::native == std::endian::little,
-              "the fixtures are read by copying little-endian bytes");
 
 template <class... L>
 using Seq = ts::Sequential<L...>;
-
-std::string fixture_path(const std::string& case_name) {
-  return std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/" + case_name + ".safetensors";
-}
 
 std::string dims_text(const std::vector<std::int64_t>& dims) {
   std::string s = "(";
   for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
   return s + ")";
-}
-
-std::int64_t integer_of(const io::TensorRecord& r) {
-  REQUIRE(r.dtype == io::Dtype::I64);
-  REQUIRE(r.data.size() == sizeof(std::int64_t));
-  std::int64_t v;
-  std::memcpy(&v, r.data.data(), sizeof v);
-  return v;
 }
 
 // Builds Model<Spec, In, Cpu, T>, loads the fixture's state_dict into it, runs forward in the
@@ -72,7 +55,7 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
   INFO("case " << case_name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ", "
                << (train ? "train" : "eval") << " mode)");
 
-  const io::SafetensorsFile file = io::read_safetensors(fixture_path(case_name));
+  const io::SafetensorsFile file = fixture(case_name);
   const auto mode = file.metadata.find("mode");
   REQUIRE(mode != file.metadata.end());
   REQUIRE(mode->second == (train ? "train" : "eval"));  // the fixture was made in this mode
@@ -85,7 +68,7 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
                     << dims_text(r.shape));
     REQUIRE(r.shape == e.dims);
     if (e.kind == Entry::Kind::counter) {
-      *e.count = integer_of(r);
+      *e.count = record_integer(r);
     } else {
       const std::vector<T> v = record_values<T>(r);
       REQUIRE(v.size() == e.size());
@@ -123,7 +106,7 @@ void check_fixture(const std::string& case_name, bool train = false, double rtol
     if (it == file.tensors.end()) continue;
     if (e.kind == Entry::Kind::counter) {
       INFO(e.name);
-      CHECK(*e.count == integer_of(it->second));
+      CHECK(*e.count == record_integer(it->second));
     } else {
       check_close(e.name + " after the step", e.value, record_values<T>(it->second), rtol, atol);
     }

@@ -7,12 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "tessera/io/safetensors.hpp"
 #include "tessera/models/cgan002.hpp"
 #include "tessera/models/dcgan.hpp"
 #include "tessera/models/dcgan_upsample.hpp"
@@ -22,6 +20,8 @@
 #include "tessera/models/vae.hpp"
 #include "tessera/tessera.hpp"
 
+#include "../support/fixtures.hpp"
+
 namespace ts = tessera;
 namespace models = tessera::models;
 using ts::Shape;
@@ -29,17 +29,9 @@ using ts::Shapes;
 
 namespace {
 
-std::string fixture_dir() { return std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/"; }
-
-std::vector<float> floats(const ts::io::SafetensorsFile& f, const std::string& name) {
-  INFO("fixture tensor '" << name << "'");
-  const auto it = f.tensors.find(name);
-  REQUIRE(it != f.tensors.end());
-  REQUIRE(it->second.dtype == ts::io::Dtype::F32);
-  std::vector<float> v(it->second.data.size() / sizeof(float));
-  std::memcpy(v.data(), it->second.data.data(), it->second.data.size());
-  return v;
-}
+using ts::testing::fixture;
+using ts::testing::fixture_path;
+using ts::testing::fixture_values;
 
 // Elementwise |got - want| <= 1e-4 |want| + 1e-5 scale, where scale is the largest gradient of the
 // whole model: float32 gradients summed in another order than PyTorch's. (A bias just before a
@@ -48,15 +40,7 @@ template <class Range>
 void check_close(const std::string& what, const Range& got, const std::vector<float>& want, double scale) {
   INFO(what);
   REQUIRE(std::size_t(got.size()) == want.size());
-  std::size_t bad = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double err = std::abs(double(got[i]) - double(want[i]));
-    if (!(err <= 1e-4 * std::abs(double(want[i])) + 1e-5 * scale)) {
-      if (bad < 5) UNSCOPED_INFO("[" << i << "] tessera " << got[i] << ", PyTorch " << want[i]);
-      ++bad;
-    }
-  }
-  CHECK(bad == 0);
+  ts::testing::check_close(what, got.data(), want, 1e-4, 1e-5 * scale);
 }
 
 std::string part(const char* base, std::size_t i, bool many) {
@@ -71,19 +55,19 @@ void check_gradients(const std::string& case_name, bool train) {
   constexpr bool many_in = !ts::SingleShape<In>, many_out = !ts::SingleShape<Out>;
   constexpr std::size_t ins = ts::part_count<In>();
   M model;
-  model.load(fixture_dir() + case_name + "_state_dict.safetensors");
+  model.load(fixture_path(case_name + "_state_dict"));
   model.train(train);
-  const auto file = ts::io::read_safetensors(fixture_dir() + case_name + "_grad.safetensors");
+  const auto file = fixture(case_name + "_grad");
   double scale = 0;
   for (const auto& [name, record] : file.tensors)
     if (name.starts_with("grad."))
-      for (float v : floats(file, name)) scale = std::max(scale, double(std::abs(v)));
+      for (float v : fixture_values<float>(file, name)) scale = std::max(scale, double(std::abs(v)));
 
   auto dx = [&]<std::size_t... I>(std::index_sequence<I...>) {
-    const auto inputs = std::tuple{ts::Tensor<ts::part_at<I, In>>::from(floats(file, part("input", I, many_in)))...};
+    const auto inputs = std::tuple{ts::Tensor<ts::part_at<I, In>>::from(fixture_values<float>(file, part("input", I, many_in)))...};
     model.forward(std::get<I>(inputs)...);
     return [&]<std::size_t... J>(std::index_sequence<J...>) {
-      const auto ws = std::tuple{ts::Tensor<ts::part_at<J, Out>>::from(floats(file, part("w", J, many_out)))...};
+      const auto ws = std::tuple{ts::Tensor<ts::part_at<J, Out>>::from(fixture_values<float>(file, part("w", J, many_out)))...};
       auto g = model.backward_to_input(std::get<J>(ws)...);
       // Copied out: the views live in the model's arena.
       if constexpr (many_in)
@@ -96,12 +80,12 @@ void check_gradients(const std::string& case_name, bool train) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((file.tensors.count("grad." + part("input", I, many_in))
           ? check_close("grad." + part("input", I, many_in), std::get<I>(dx),
-                        floats(file, "grad." + part("input", I, many_in)), scale)
+                        fixture_values<float>(file, "grad." + part("input", I, many_in)), scale)
           : void()),
      ...);
   }(std::make_index_sequence<ins>{});
   for (const auto& e : model.tensors())
-    if (e.kind == ts::TensorEntry<float>::Kind::parameter) check_close("grad." + e.name, e.grads(), floats(file, "grad." + e.name), scale);
+    if (e.kind == ts::TensorEntry<float>::Kind::parameter) check_close("grad." + e.name, e.grads(), fixture_values<float>(file, "grad." + e.name), scale);
 }
 
 }  // namespace

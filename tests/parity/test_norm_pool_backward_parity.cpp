@@ -4,10 +4,6 @@
 // step in tessera and compares the output, the input gradient and every parameter gradient.
 #include <catch2/catch.hpp>
 
-#include <bit>
-#include <cmath>
-#include <cstring>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,11 +18,9 @@ namespace {
 namespace ts = tessera;
 namespace io = tessera::io;
 using ts::testing::check_close;
+using ts::testing::fixture;
 using ts::testing::fixture_record;
 using ts::testing::record_values;
-
-static_assert(std::endian::native == std::endian::little,
-              "the fixtures are read by copying little-endian bytes");
 
 // Loads the fixture's state into Model<Spec, In, Cpu, T>, runs forward in the fixture's mode and
 // backward of its "dy", and compares with PyTorch's output, "dx" and "grad.<parameter>".
@@ -35,8 +29,7 @@ void check_backward(const std::string& case_name) {
   using Model = ts::Model<Spec, In, ts::Cpu, T>;
   using Entry = ts::TensorEntry<T>;
   INFO("case " << case_name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ")");
-  const io::SafetensorsFile file = io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) +
-                                                        "/fixtures/" + case_name + ".safetensors");
+  const io::SafetensorsFile file = fixture(case_name);
   const auto mode = file.metadata.find("mode");
   REQUIRE(mode != file.metadata.end());
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -15,9 +16,16 @@
 
 namespace tessera::testing {
 
-// tests/fixtures/<case>.safetensors
+static_assert(std::endian::native == std::endian::little,
+              "the fixtures are read by copying little-endian bytes");
+
+// tests/fixtures/<case>.safetensors: the path, for Model::load of a <case>_state_dict, and the file
+inline std::string fixture_path(const std::string& case_name) {
+  return std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/" + case_name + ".safetensors";
+}
+
 inline io::SafetensorsFile fixture(const std::string& case_name) {
-  return io::read_safetensors(std::string(TESSERA_TEST_DATA_DIR) + "/fixtures/" + case_name + ".safetensors");
+  return io::read_safetensors(fixture_path(case_name));
 }
 
 // tests/fixtures/train/<case>.safetensors (make_training_fixtures.py)
@@ -62,13 +70,23 @@ inline double fixture_scalar(const io::SafetensorsFile& file, const std::string&
   return v[0];
 }
 
-inline std::vector<std::int64_t> fixture_integers(const io::SafetensorsFile& file,
-                                                  const std::string& name) {
-  const io::TensorRecord& r = fixture_record(file, name);
+// An int64 record's elements; record_integer: its one element (a num_batches_tracked).
+inline std::vector<std::int64_t> record_integers(const io::TensorRecord& r) {
   REQUIRE(r.dtype == io::Dtype::I64);
   std::vector<std::int64_t> out(r.data.size() / sizeof(std::int64_t));
   if (!out.empty()) std::memcpy(out.data(), r.data.data(), r.data.size());
   return out;
+}
+
+inline std::int64_t record_integer(const io::TensorRecord& r) {
+  const std::vector<std::int64_t> v = record_integers(r);
+  REQUIRE(v.size() == 1);
+  return v[0];
+}
+
+inline std::vector<std::int64_t> fixture_integers(const io::SafetensorsFile& file,
+                                                  const std::string& name) {
+  return record_integers(fixture_record(file, name));
 }
 
 // Checks |got - want| <= rtol |want| + atol elementwise (NaN fails); on failure names the first
