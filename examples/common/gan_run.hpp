@@ -1,10 +1,12 @@
-// What the GAN examples share around their training step: the two models and their Adam
-// optimizers, Fashion-MNIST in shuffled batches, the loss history, a progress display, and at the
-// end of each epoch a sample grid, the loss curve and a checkpoint that --resume continues from.
-// The step itself (what D and G see, which labels) is each example's own.
+// What the GAN examples share around their training step: the two models and their optimizers
+// (Adam unless the example names another), Fashion-MNIST in shuffled batches, the loss history, a
+// progress display, and at the end of each epoch a sample grid, the loss curve and a checkpoint
+// that --resume continues from. The step itself (what D and G see, which labels, which loss) is
+// each example's own.
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <tessera/io/checkpoint.hpp>
@@ -24,8 +28,19 @@ namespace examples {
 
 namespace ts = tessera;
 
+// What one iteration reports: D's loss and G's and, for a Wasserstein critic, its estimate of the
+// distance between the real and the generated images, mean D(real) - mean D(fake) (the BCE GANs
+// have none).
 struct Losses {
   float d, g;
+  std::optional<float> distance = std::nullopt;
+};
+
+// The words of losses.png: the BCE GANs' by default; a WGAN names its critic's loss and units.
+struct LossPlot {
+  std::string title = "GAN losses";
+  std::string d = "D loss", g = "G loss", distance = "W estimate";
+  std::string y_label = "BCE loss";
 };
 
 // One iteration of the standard (unconditional) GAN game with BCE, as the seeds train:
@@ -52,17 +67,22 @@ Losses gan_step(Run& run, const Real& real, const Noise& noise, const Label& one
   return {d_loss, g_loss};
 }
 
-template <class G, class D>
+// G and D are Models; Optimizer (one type for both, each model its own) is Adam<float>, SGD<float>
+// or RMSprop<float>, constructed with `options` (the default is the seeds' Adam; another optimizer
+// passes its own options).
+template <class G, class D, class Optimizer = ts::Adam<float>>
 class GanRun {
  public:
   using Images = ts::Shape<1, 28, 28>;
+  using OptimizerOptions = std::remove_cvref_t<decltype(std::declval<const Optimizer&>().options())>;
 
   GanRun(std::uint64_t seed, ts::index batch, std::filesystem::path out, const std::filesystem::path& data_dir,
-         ts::AdamOptions adam = {.lr = 2e-4, .betas = {0.5, 0.999}})
+         OptimizerOptions options = {.lr = 2e-4, .betas = {0.5, 0.999}}, LossPlot plot = {})
       : g(seed),
         d(seed + 1),
-        g_optimizer(g.parameters(), adam),
-        d_optimizer(d.parameters(), adam),
+        g_optimizer(g.parameters(), options),
+        d_optimizer(d.parameters(), options),
+        plot_(std::move(plot)),
         seed_(seed),
         rng_(seed + 2),
         out_(std::move(out)),
@@ -75,7 +95,7 @@ class GanRun {
 
   G g;
   D d;
-  ts::Adam<float> g_optimizer, d_optimizer;
+  Optimizer g_optimizer, d_optimizer;
 
   // Standard normal noise from the run's generator.
   template <class Tensor>
@@ -128,18 +148,25 @@ class GanRun {
       // Each epoch's draws (order, noise) from its own seed: a resumed run repeats them exactly.
       rng_.seed(seed_ + 2 + 1000003 * std::uint64_t(epoch_ + 1));
       sampler_.shuffle(rng_);
-      Losses sum{0, 0};
+      double sum_d = 0, sum_g = 0, sum_distance = 0;
       for (ts::index b = 0; b < per_epoch; ++b) {
         const auto real = sampler_.fill(b, data_, images_.view(), labels_);
         current_batch_ = real.batch();
         const Losses l = step(real);
         history_.push_back(l);
-        sum.d += l.d;
-        sum.g += l.g;
-        progress.update(e * per_epoch + b + 1, {{"epoch", double(epoch_ + 1)}, {"loss_D", l.d}, {"loss_G", l.g}});
+        sum_d += l.d;
+        sum_g += l.g;
+        const ts::index done = e * per_epoch + b + 1;
+        if (l.distance) {
+          sum_distance += *l.distance;
+          progress.update(done, {{"epoch", double(epoch_ + 1)}, {"loss_D", l.d}, {"loss_G", l.g}, {"W", *l.distance}});
+        } else {
+          progress.update(done, {{"epoch", double(epoch_ + 1)}, {"loss_D", l.d}, {"loss_G", l.g}});
+        }
       }
-      progress.message("epoch " + std::to_string(epoch_ + 1) + ": mean loss_D " + std::to_string(sum.d / per_epoch) +
-                       ", loss_G " + std::to_string(sum.g / per_epoch));
+      progress.message("epoch " + std::to_string(epoch_ + 1) + ": mean loss_D " + std::to_string(sum_d / per_epoch) +
+                       ", loss_G " + std::to_string(sum_g / per_epoch) +
+                       (history_.back().distance ? ", W " + std::to_string(sum_distance / per_epoch) : ""));
       end_of_epoch(sample, row);
     }
     progress.finish();
@@ -157,13 +184,16 @@ class GanRun {
     std::snprintf(name, sizeof name, "samples_%03d.png", epoch_ + 1);
     ts::io::save_image_grid(images, out_ / name, {.nrow = row, .normalize = true, .value_range = {{-1.0f, 1.0f}}});
 
-    std::vector<double> d_losses, g_losses;
+    std::vector<double> d_losses, g_losses, distances;
     for (const auto& l : history_) {
       d_losses.push_back(l.d);
       g_losses.push_back(l.g);
+      distances.push_back(l.distance.value_or(std::nan("")));  // NaN: a gap in the line
     }
-    ts::io::save_loss_plot(out_ / "losses.png", {{"D loss", d_losses}, {"G loss", g_losses}},
-                           {.title = "GAN losses", .x_label = "iteration", .y_label = "BCE loss", .smoothing = 50});
+    std::vector<ts::io::PlotSeries> series{{plot_.d, d_losses}, {plot_.g, g_losses}};
+    if (history_.back().distance) series.push_back({plot_.distance, distances});
+    ts::io::save_loss_plot(out_ / "losses.png", series,
+                           {.title = plot_.title, .x_label = "iteration", .y_label = plot_.y_label, .smoothing = 50});
 
     // The checkpoint as a whole or not at all (tessera/io/checkpoint.hpp): a kill at any point
     // leaves the previous epoch's checkpoint, never G of one epoch with D of another.
@@ -175,7 +205,11 @@ class GanRun {
     std::ostringstream progress;
     progress.precision(9);  // floats read back exactly
     progress << "epochs " << epoch_ + 1 << "\niterations " << history_.size() << "\n";
-    for (const auto& l : history_) progress << l.d << " " << l.g << "\n";
+    for (const auto& l : history_) {
+      progress << l.d << " " << l.g;
+      if (l.distance) progress << " " << *l.distance;
+      progress << "\n";
+    }
     save.write_text("progress.txt", progress.str());
     save.set("content", "gan-run");
     save.set("epochs", std::to_string(epoch_ + 1));
@@ -190,8 +224,8 @@ class GanRun {
   };
 
   // progress.txt of a verified checkpoint: "epochs <n>", "iterations <k>", then k lines of
-  // "<loss_D> <loss_G>", agreeing with the manifest; each epoch had at least one batch and at most
-  // the data set's images.
+  // "<loss_D> <loss_G>" or, from a Wasserstein critic, "<loss_D> <loss_G> <distance>", agreeing
+  // with the manifest; each epoch had at least one batch and at most the data set's images.
   Progress read_progress(const ts::io::Checkpoint& saved) const {
     const auto path = saved.file("progress.txt");
     auto fail = [&](const std::string& problem) { throw ts::io::CheckpointError(path, problem); };
@@ -219,12 +253,18 @@ class GanRun {
       fail("iterations " + std::to_string(iterations) + " does not fit " + std::to_string(p.epochs) +
            " epochs of 1 to " + std::to_string(data_.size()) + " batches");
     while (std::getline(in, line)) {
+      const std::string where = "line " + std::to_string(p.history.size() + 3);
       std::istringstream words(line);
-      std::string d, g, rest;
-      if (!(words >> d >> g) || (words >> rest)) fail("line " + std::to_string(p.history.size() + 3) + " is not two losses");
+      std::string d, g, distance, rest;
+      if (!(words >> d >> g) || ((words >> distance) && (words >> rest)))
+        fail(where + " is not two losses (and a distance)");
       const auto dl = parse_loss(d), gl = parse_loss(g);
-      if (!dl || !gl) fail("line " + std::to_string(p.history.size() + 3) + ": '" + line + "' is not two losses");
-      p.history.push_back({*dl, *gl});
+      const auto wl = distance.empty() ? std::optional<float>() : parse_loss(distance);
+      if (!dl || !gl || (!distance.empty() && !wl))
+        fail(where + ": '" + line + "' is not two losses (and a distance)");
+      if (!p.history.empty() && p.history.front().distance.has_value() != wl.has_value())
+        fail(where + (wl ? " has a distance" : " has no distance") + ", unlike line 3");
+      p.history.push_back({*dl, *gl, wl});
     }
     if (std::int64_t(p.history.size()) != iterations)
       fail("has " + std::to_string(p.history.size()) + " losses, but iterations says " + std::to_string(iterations));
@@ -237,6 +277,7 @@ class GanRun {
     return v;  // NaN and inf are kept: a run that diverged is still a run
   }
 
+  LossPlot plot_;
   std::uint64_t seed_;
   ts::Generator rng_;
   std::filesystem::path out_;

@@ -54,6 +54,7 @@
 #include "tessera/io/safetensors.hpp"
 #include "tessera/io/weights.hpp"
 #include "tessera/train/adam.hpp"
+#include "tessera/train/clip.hpp"
 #include "tessera/train/init.hpp"
 #include "tessera/train/loss.hpp"
 #include "tessera/train/metrics.hpp"

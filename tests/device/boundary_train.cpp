@@ -1,8 +1,8 @@
-// The device boundary of training: every loss and every optimizer compiled for a device whose
-// memory the host cannot touch (tests/support/opaque_device.hpp). A loss or optimizer that reads
-// a parameter, gradient, state buffer or loss input on the host, or hands an op host memory, does
-// not compile here. Checked with -fsyntax-only (GCC or clang, with or without OpenMP); nothing here
-// runs, nor could it link: the device's ops and memory are declared only.
+// The device boundary of training: every loss, every optimizer and weight clipping compiled for a
+// device whose memory the host cannot touch (tests/support/opaque_device.hpp). A loss or optimizer
+// that reads a parameter, gradient, state buffer or loss input on the host, or hands an op host
+// memory, does not compile here. Checked with -fsyntax-only (GCC or clang, with or without
+// OpenMP); nothing here runs, nor could it link: the device's ops and memory are declared only.
 //   g++ -std=c++20 -fsyntax-only -Iinclude -fopenmp tests/device/boundary_train.cpp
 #include "../support/opaque_device.hpp"
 
@@ -20,6 +20,7 @@ TESSERA_OPAQUE_OP(double, vae_kl_loss)
 TESSERA_OPAQUE_OP(void, adam_update)
 TESSERA_OPAQUE_OP(void, sgd_update)
 TESSERA_OPAQUE_OP(void, rmsprop_update)
+TESSERA_OPAQUE_OP(void, clamp)
 
 #include <cstdint>
 #include <string>
@@ -29,6 +30,7 @@ TESSERA_OPAQUE_OP(void, rmsprop_update)
 #include "tessera/core/tensor.hpp"
 #include "tessera/core/tensor_entry.hpp"
 #include "tessera/train/adam.hpp"
+#include "tessera/train/clip.hpp"
 #include "tessera/train/loss.hpp"
 #include "tessera/train/rmsprop.hpp"
 #include "tessera/train/sgd.hpp"
@@ -98,12 +100,15 @@ void optimizers() {
   train<T>(sgd);
   train<T>(plain_sgd);
   train<T>(rmsprop);
+  // WGAN's critic step: the update, then every parameter clamped.
+  ts::clamp_parameters(f.list(), -0.01, 0.01);
+  ts::clamp_parameters(rmsprop.parameters(), -0.01, 0.01);
 }
 
 }  // namespace
 
 // Every member of every optimizer, its virtual update rule included, in both precisions; then the
-// losses and the optimizers as a training loop uses them.
+// losses, the optimizers and weight clipping as a training loop uses them.
 template class tessera::Adam<float, Dev>;
 template class tessera::Adam<double, Dev>;
 template class tessera::SGD<float, Dev>;

@@ -70,6 +70,14 @@ TESSERA_OMP(parallel for schedule(static) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) y[i] = alpha * x[i];
 }
 
+// y = min(max(y, low), high), in place. Written with comparisons that are false for NaN, so a NaN
+// element stays NaN (torch.clamp_'s rule) and an element inside [low, high] keeps its bits.
+template <class T>
+void clamp(Cpu, T* y, std::size_t count, T low, T high) {
+TESSERA_OMP(parallel for schedule(static) if (count > 32768))
+  for (std::size_t i = 0; i < count; ++i) y[i] = y[i] < low ? low : high < y[i] ? high : y[i];
+}
+
 // y = a + b.
 template <class T>
 void add(Cpu, const T* a, const T* b, T* y, std::size_t count) {

@@ -4,7 +4,9 @@
 // copy(dev, x, y, count), fill(dev, y, count, value), the transfers to_host(dev, x, host, count)
 // and from_host(dev, host, y, count) (host: a T* in host memory),
 // add(dev, a, b, y, count), accumulate(dev, a, y, count) (y += a), blend(dev, alpha, a, beta, b,
-// y, count) (y = alpha a + beta b) and scale(dev, alpha, x, y, count) (y = alpha x).
+// y, count) (y = alpha a + beta b), scale(dev, alpha, x, y, count) (y = alpha x) and
+// clamp(dev, y, count, low, high) (y = min(max(y, low), high) in place: WGAN's weight clipping; NaN
+// stays NaN, as in torch.clamp_).
 #pragma once
 
 #include "tessera/ops/elementwise/functions.hpp"
