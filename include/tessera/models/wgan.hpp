@@ -1,7 +1,9 @@
 // A WGAN critic (seed 004): the DCGAN-tutorial discriminator (models/dcgan.hpp) without its final
 // Sigmoid, so that it scores rather than classifies; the names stay "main.0.weight", ...,
-// "main.11.weight", as in the discriminator it comes from. Weight clipping, the gradient penalty
-// and spectral normalisation belong to training, which is not here yet.
+// "main.11.weight", as in the discriminator it comes from. Weight clipping is
+// ts::clamp_parameters (train/clip.hpp), spectral normalisation the SpectralNorm wrapper
+// (layers/spectral_norm.hpp; examples/wgan.cpp uses both, on a 32x32 critic); the gradient
+// penalty needs second-order gradients, not built yet.
 //   Model<models::WganCritic<>, Shape<3, 64, 64>> critic;   // Shape<1, 1, 1>: 2,765,568 parameters
 // Where SEEDS.md is silent, chosen here:
 //   - the normalisation: BatchNorm2d by default (the DCGAN discriminator as it is, the WGAN paper's
