@@ -57,6 +57,7 @@
 #include "tessera/train/clip.hpp"
 #include "tessera/train/init.hpp"
 #include "tessera/train/loss.hpp"
+#include "tessera/train/lr_scheduler.hpp"
 #include "tessera/train/metrics.hpp"
 #include "tessera/train/rmsprop.hpp"
 #include "tessera/train/sgd.hpp"
