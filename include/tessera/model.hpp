@@ -293,9 +293,11 @@ class Model {
     save_weights(entries_, path);
   }
   // All or nothing: the file is checked against every tensor before any value changes.
-  void load(const std::string& path) {
+  // load(path, {.prefix = "G", .strict = false}) reads the keys under "G." only and reports the
+  // keys missing on either side instead of throwing (LoadOptions, LoadResult in io/weights.hpp).
+  LoadResult load(const std::string& path, const LoadOptions& options = {}) {
     live("load");
-    load_weights(entries_, path);
+    return load_weights(entries_, path, options);
   }
   std::span<T> parameter_grads() requires HostMemory<Dev> { return grads_; }
 

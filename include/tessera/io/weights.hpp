@@ -1,10 +1,14 @@
 // Saving and loading a model's named tensors as safetensors, the format PyTorch users exchange
-// weights in. Loading is strict: a missing or unexpected key, a wrong shape or dtype is an error
-// naming the file and the tensor, and nothing is changed unless the whole file fits. The values
+// weights in. Loading is strict by default: a missing or unexpected key, a wrong shape or dtype is
+// an error naming the file and the tensor, and nothing is changed unless the whole file fits.
+// LoadOptions relax this as PyTorch's load_state_dict(strict=False) does, and select one model's
+// keys under a prefix in a file that holds several (save_models writes such a file). The values
 // cross between the device and the host with ops::to_host and ops::from_host.
 #pragma once
 
 #include <cstring>
+#include <initializer_list>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +24,22 @@ namespace tessera {
 class WeightsError : public io::FileError {
  public:
   using io::FileError::FileError;
+};
+
+// How load reads a file. `prefix` selects the keys "<prefix>.<name>" (a file written by
+// save_models, or by PyTorch from {"G." + k: v for k, v in G.state_dict().items()} and the like);
+// keys outside it are ignored. `strict = false` is PyTorch's load_state_dict(strict=False): keys
+// missing on either side are reported instead of thrown; a shape or dtype that differs still throws.
+struct LoadOptions {
+  std::string prefix = {};
+  bool strict = true;
+};
+
+// What a non-strict load left out, as PyTorch's load_state_dict returns it, by full file key
+// (prefix included): missing_keys in the model's order, unexpected_keys sorted by name (a
+// safetensors file's order carries no meaning). Both are empty after a strict load.
+struct LoadResult {
+  std::vector<std::string> missing_keys, unexpected_keys;
 };
 
 namespace detail {
@@ -45,14 +65,15 @@ void copy_converted(const std::vector<std::byte>& bytes, T* out, std::size_t cou
     out[i] = T(v);
   }
 }
-}  // namespace detail
 
+// The records save_weights writes, each key under `prefix` ("" for none).
 template <class T, class Dev>
-void save_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path) {
+std::vector<io::TensorRecord> weight_records(const std::vector<TensorEntry<T, Dev>>& entries,
+                                             const std::string& prefix) {
   std::vector<io::TensorRecord> records;
   records.reserve(entries.size());
   for (const auto& e : entries) {
-    io::TensorRecord r{e.name, detail::dtype_of<T>(), e.dims, {}};
+    io::TensorRecord r{join_name(prefix, e.name), dtype_of<T>(), e.dims, {}};
     if (e.kind == TensorEntry<T, Dev>::Kind::counter) {
       r.dtype = io::Dtype::I64;
       r.data.resize(sizeof(std::int64_t));
@@ -65,54 +86,94 @@ void save_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::st
     }
     records.push_back(std::move(r));
   }
+  return records;
+}
+}  // namespace detail
+
+template <class T, class Dev>
+void save_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path) {
+  io::write_safetensors(path, detail::weight_records(entries, ""), {{"format", "pt"}});
+}
+
+// One model's tensors under a key prefix, for save_models. The values are copied to the host
+// here, so the file is written in one go afterwards.
+struct PrefixedWeights {
+  template <class M>
+  PrefixedWeights(const std::string& prefix, const M& model)
+      : records(detail::weight_records(model.tensors(), prefix)) {}
+  std::vector<io::TensorRecord> records;
+};
+
+// Several models in one safetensors file, each under its prefix, as a PyTorch user saves
+// {**{"G." + k: v for k, v in G.state_dict().items()}, **{"D." + k: ...}}:
+//   ts::save_models("gan.safetensors", {{"G", g}, {"D", d}});
+// Read back with model.load(path, {.prefix = "G"}). One write (atomic, as write_safetensors is),
+// so there is never a file with some of the models; two models under one prefix are an error.
+inline void save_models(const std::string& path, std::initializer_list<PrefixedWeights> models) {
+  std::vector<io::TensorRecord> records;
+  for (const PrefixedWeights& m : models) records.insert(records.end(), m.records.begin(), m.records.end());
   io::write_safetensors(path, records, {{"format", "pt"}});
 }
 
 template <class T, class Dev>
-void load_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path) {
+LoadResult load_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::string& path,
+                        const LoadOptions& options = {}) {
   using Entry = TensorEntry<T, Dev>;
   const io::SafetensorsFile file = io::read_safetensors(path);
+  const std::string under = options.prefix.empty() ? "" : options.prefix + ".";
+  auto key_of = [&](const Entry& e) { return under + e.name; };
 
-  // Check everything first.
-  std::vector<std::string> missing;
-  for (const auto& e : entries) {
-    auto it = file.tensors.find(e.name);
+  // Check everything first. A key both sides have must fit, strict or not (as in PyTorch).
+  LoadResult result;
+  std::vector<const io::TensorRecord*> found(entries.size(), nullptr);
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    const std::string key = key_of(e);
+    keys.insert(key);
+    auto it = file.tensors.find(key);
     if (it == file.tensors.end()) {
-      missing.push_back(e.name);
+      result.missing_keys.push_back(key);
       continue;
     }
     const io::TensorRecord& r = it->second;
     if (r.shape != e.dims)
-      throw WeightsError(path, "tensor '" + e.name + "' has shape " + detail::dims_text(r.shape) +
+      throw WeightsError(path, "tensor '" + key + "' has shape " + detail::dims_text(r.shape) +
                                    " but the model expects " + detail::dims_text(e.dims));
     const bool counter = e.kind == Entry::Kind::counter;
     const bool dtype_fits = counter ? r.dtype == io::Dtype::I64
                                     : (r.dtype == io::Dtype::F32 || r.dtype == io::Dtype::F64);
     if (!dtype_fits)
-      throw WeightsError(path, "tensor '" + e.name + "' has dtype " +
+      throw WeightsError(path, "tensor '" + key + "' has dtype " +
                                    std::string(io::dtype_name(r.dtype)) + " but the model expects " +
                                    (counter ? "I64" : "F32 or F64"));
+    found[i] = &r;
   }
-  if (!missing.empty()) {
+  std::size_t considered = 0;  // the file's tensors under the prefix
+  for (const auto& [name, record] : file.tensors) {
+    if (!name.starts_with(under)) continue;
+    ++considered;
+    if (!keys.contains(name)) result.unexpected_keys.push_back(name);
+  }
+  if (options.strict && !result.missing_keys.empty()) {
+    const auto& missing = result.missing_keys;
     std::string list;
     for (std::size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", '" : "'") + missing[i] + "'";
     if (missing.size() > 8) list += " and " + std::to_string(missing.size() - 8) + " more";
     throw WeightsError(path, "missing key" + std::string(missing.size() > 1 ? "s " : " ") + list +
-                                 " (the file has " + std::to_string(file.tensors.size()) + " tensors)");
+                                 " (the file has " + std::to_string(considered) + " tensors" +
+                                 (under.empty() ? "" : " under '" + under + "'") + ")");
   }
-  if (file.tensors.size() != entries.size()) {
-    for (const auto& [name, record] : file.tensors) {
-      bool known = false;
-      for (const auto& e : entries) known = known || e.name == name;
-      if (!known)
-        throw WeightsError(path, "unexpected key '" + name + "': the model has no tensor of that name");
-    }
-  }
+  if (options.strict && !result.unexpected_keys.empty())
+    throw WeightsError(path, "unexpected key '" + result.unexpected_keys.front() +
+                                 "': the model has no tensor of that name");
 
   // Then copy, converting F32 <-> F64 where the file's precision differs from the model's.
   std::vector<T> values;
-  for (const auto& e : entries) {
-    const io::TensorRecord& r = file.tensors.at(e.name);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (!found[i]) continue;
+    const io::TensorRecord& r = *found[i];
     if (e.kind == Entry::Kind::counter) {
       std::memcpy(e.count, r.data.data(), sizeof(std::int64_t));
       continue;
@@ -124,6 +185,7 @@ void load_weights(const std::vector<TensorEntry<T, Dev>>& entries, const std::st
       detail::copy_converted<double>(r.data, values.data(), values.size());
     ops::from_host(Dev{}, values.data(), e.value, values.size());
   }
+  return result;
 }
 
 }  // namespace tessera
