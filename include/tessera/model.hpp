@@ -282,9 +282,6 @@ class Model {
   }
   // Every parameter, buffer and counter, in forward order, under its PyTorch state_dict name.
   const std::vector<Entry>& tensors() const { return entries_; }
-  // All parameters (and their gradients) as one block, in the order of tensors().
-  Ptr<T, Dev> parameter_data() { return values_.data(); }
-  Ptr<T, Dev> parameter_grad_data() { return grads_.data(); }
   std::span<T> parameter_values() requires HostMemory<Dev> { return values_; }
   // Weights in safetensors with PyTorch state_dict names: a PyTorch model of the same nesting
   // reads this file with safetensors.torch.load_file, and its saved file loads here.

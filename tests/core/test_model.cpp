@@ -37,6 +37,8 @@ TEST_CASE("tensors index batch-major like PyTorch", "[core]") {
   auto t = ts::Tensor<ts::Shape<2, 3>>::from({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
   CHECK(t.batch() == 2);
   CHECK(t.at(1, 0, 2) == 8);
+  CHECK(t.to_host() == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  CHECK(ts::Tensor<ts::Shape<2>>(3, 0.5f).to_host() == std::vector<float>(6, 0.5f));
   using T23 = ts::Tensor<ts::Shape<2, 3>>;
   CHECK_THROWS_WITH(T23::from({1, 2, 3}), Catch::Matchers::Contains("whole number"));
 }

@@ -141,7 +141,7 @@ using Mirrored = ts::Autoencoder<ts::Sequential<ts::Conv2d<4, 3, 2, 1>, ts::Leak
 
 // Every member of a Model on the Opaque device: the explicit instantiation compiles the ordinary
 // members (construction, initialisation, zero_grad, save, load, summary, modes), exercise() the
-// templated ones (forward, backward, predict) with views of device memory.
+// templated ones (forward, backward, predict) with views of device memory, and save_models.
 template <class Spec, class In, class T = float>
 void exercise() {
   using M = ts::Model<Spec, In, Opaque, T>;
@@ -149,24 +149,21 @@ void exercise() {
   auto view = []<class S>(std::type_identity<S>) {
     return ts::View<S, const T, Opaque>(nullptr, 1);
   };
-  auto inputs = [&]<class... S>(std::type_identity<Shapes<S...>>) {
-    return std::tuple{view(std::type_identity<S>{})...};
-  };
-  auto outputs = [&]<class... S>(std::type_identity<Shapes<S...>>) {
+  auto views = [&]<class... S>(std::type_identity<Shapes<S...>>) {
     return std::tuple{view(std::type_identity<S>{})...};
   };
   auto call = [&](auto f, auto shape) {
     if constexpr (ts::SingleShape<typename decltype(shape)::type>)
       return f(view(shape));
     else
-      return std::apply(f, inputs(shape));
+      return std::apply(f, views(shape));
   };
   call([&](auto... x) { return model.forward(x...); }, std::type_identity<In>{});
   call([&](auto... x) { return model.predict(x...); }, std::type_identity<In>{});
   call([&](auto... dy) { model.backward(dy...); }, std::type_identity<typename M::Output>{});
   call([&](auto... dy) { return model.backward_to_input(dy...); },
        std::type_identity<typename M::Output>{});
-  (void)outputs;
+  ts::save_models("never_written.safetensors", {{"m", model}});
 }
 
 #define TESSERA_ON_OPAQUE(Spec, ...)                          \

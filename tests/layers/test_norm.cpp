@@ -16,24 +16,13 @@
 #include "tessera/layers/relu.hpp"
 #include "tessera/model.hpp"
 
+#include "../support/entries.hpp"
+
 namespace ts = tessera;
+using ts::testing::entry_named;
+using ts::testing::names_of;
 
 namespace {
-
-template <class M>
-const auto& entry_named(const M& model, const std::string& name) {
-  for (const auto& e : model.tensors())
-    if (e.name == name) return e;
-  FAIL("no tensor named " << name);
-  return model.tensors().front();
-}
-
-template <class M>
-std::vector<std::string> names_of(const M& model) {
-  std::vector<std::string> names;
-  for (const auto& e : model.tensors()) names.push_back(e.name);
-  return names;
-}
 
 // Values spread differently per channel so that each channel has its own mean and variance.
 template <class T, class S>

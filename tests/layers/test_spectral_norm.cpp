@@ -12,6 +12,7 @@
 
 #include <tessera/tessera.hpp>
 
+#include "../support/entries.hpp"
 #include "../support/fixtures.hpp"
 #include "../support/gradcheck.hpp"
 #include "../support/temp_dir.hpp"
@@ -20,22 +21,9 @@ namespace {
 
 namespace ts = tessera;
 using ts::testing::check_close;
+using ts::testing::entry_named;
 using ts::testing::fixture_values;
-
-template <class M>
-const auto& entry_named(const M& model, const std::string& name) {
-  for (const auto& e : model.tensors())
-    if (e.name == name) return e;
-  FAIL("no tensor named " << name);
-  return model.tensors().front();
-}
-
-template <class M>
-std::vector<std::string> names_of(const M& model) {
-  std::vector<std::string> names;
-  for (const auto& e : model.tensors()) names.push_back(e.name);
-  return names;
-}
+using ts::testing::names_of;
 
 template <class M>
 auto values_of(const M& model, const std::string& name) {

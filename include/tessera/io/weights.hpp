@@ -66,6 +66,31 @@ void copy_converted(const std::vector<std::byte>& bytes, T* out, std::size_t cou
   }
 }
 
+// Device memory and a record's bytes, both ways, for weights and optimizer state. A record's bytes
+// are their own allocation, aligned for any scalar, so the values cross straight between device
+// and bytes; only a record in the other precision (F32 into double, F64 into float) goes through
+// `staging` to be converted.
+template <class T, class Dev>
+std::vector<std::byte> bytes_from_device(Ptr<const T, Dev> x, std::size_t count) {
+  std::vector<std::byte> bytes(count * sizeof(T));
+  ops::to_host(Dev{}, x, reinterpret_cast<T*>(bytes.data()), count);
+  return bytes;
+}
+template <class T, class Dev>
+void record_to_device(const io::TensorRecord& r, Ptr<T, Dev> y, std::size_t count,
+                      std::vector<T>& staging) {
+  const T* host = reinterpret_cast<const T*>(r.data.data());
+  if (r.dtype != dtype_of<T>()) {
+    staging.resize(count);
+    if (r.dtype == io::Dtype::F32)
+      copy_converted<float>(r.data, staging.data(), count);
+    else
+      copy_converted<double>(r.data, staging.data(), count);
+    host = staging.data();
+  }
+  ops::from_host(Dev{}, host, y, count);
+}
+
 // The records save_weights writes, each key under `prefix` ("" for none).
 template <class T, class Dev>
 std::vector<io::TensorRecord> weight_records(const std::vector<TensorEntry<T, Dev>>& entries,
@@ -79,10 +104,7 @@ std::vector<io::TensorRecord> weight_records(const std::vector<TensorEntry<T, De
       r.data.resize(sizeof(std::int64_t));
       std::memcpy(r.data.data(), e.count, sizeof(std::int64_t));
     } else {
-      std::vector<T> values(e.size());
-      ops::to_host(Dev{}, Ptr<const T, Dev>(e.value), values.data(), values.size());
-      r.data.resize(e.size() * sizeof(T));
-      std::memcpy(r.data.data(), values.data(), r.data.size());
+      r.data = bytes_from_device<T, Dev>(e.value, e.size());
     }
     records.push_back(std::move(r));
   }
@@ -169,21 +191,14 @@ LoadResult load_weights(const std::vector<TensorEntry<T, Dev>>& entries, const s
                                  "': the model has no tensor of that name");
 
   // Then copy, converting F32 <-> F64 where the file's precision differs from the model's.
-  std::vector<T> values;
+  std::vector<T> staging;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     if (!found[i]) continue;
-    const io::TensorRecord& r = *found[i];
-    if (e.kind == Entry::Kind::counter) {
-      std::memcpy(e.count, r.data.data(), sizeof(std::int64_t));
-      continue;
-    }
-    values.resize(e.size());
-    if (r.dtype == io::Dtype::F32)
-      detail::copy_converted<float>(r.data, values.data(), values.size());
+    if (e.kind == Entry::Kind::counter)
+      std::memcpy(e.count, found[i]->data.data(), sizeof(std::int64_t));
     else
-      detail::copy_converted<double>(r.data, values.data(), values.size());
-    ops::from_host(Dev{}, values.data(), e.value, values.size());
+      detail::record_to_device<T, Dev>(*found[i], e.value, e.size(), staging);
   }
   return result;
 }

@@ -100,10 +100,8 @@ class Optimizer {
       std::memcpy(step.data.data(), &steps_[i], sizeof(std::int64_t));
       records.push_back(std::move(step));
       for (std::size_t s = 0; s < slot_names_.size(); ++s) {
-        io::TensorRecord r{key(i, slot_names_[s]), detail::dtype_of<T>(), params_[i]->dims,
-                           std::vector<std::byte>(params_[i]->size() * sizeof(T))};
-        ops::to_host(Dev{}, state(s, i), host_elements(r.data), params_[i]->size());
-        records.push_back(std::move(r));
+        records.push_back({key(i, slot_names_[s]), detail::dtype_of<T>(), params_[i]->dims,
+                           detail::bytes_from_device<T, Dev>(state(s, i), params_[i]->size())});
       }
     }
     io::write_safetensors(path, records, metadata);
@@ -159,23 +157,12 @@ class Optimizer {
         fail("unexpected tensor '" + name +
              "': this optimizer keeps no such state (saved with other options?)");
 
-    std::vector<T> converted;
+    std::vector<T> staging;
     for (std::size_t i = 0; i < params_.size(); ++i) {
       std::memcpy(&steps_[i], file.tensors.at(key(i, "step")).data.data(), sizeof(std::int64_t));
-      const std::size_t n = params_[i]->size();
-      for (std::size_t s = 0; s < slot_names_.size(); ++s) {
-        const io::TensorRecord& r = file.tensors.at(key(i, slot_names_[s]));
-        const T* host = host_elements(r.data);
-        if (r.dtype != detail::dtype_of<T>()) {  // F32 into a double optimizer, or F64 into float
-          converted.resize(n);
-          if (r.dtype == io::Dtype::F32)
-            detail::copy_converted<float>(r.data, converted.data(), n);
-          else
-            detail::copy_converted<double>(r.data, converted.data(), n);
-          host = converted.data();
-        }
-        ops::from_host(Dev{}, host, state(s, i), n);
-      }
+      for (std::size_t s = 0; s < slot_names_.size(); ++s)
+        detail::record_to_device<T, Dev>(file.tensors.at(key(i, slot_names_[s])), state(s, i),
+                                 params_[i]->size(), staging);
     }
   }
 
@@ -233,16 +220,6 @@ class Optimizer {
  private:
   static std::string key(std::size_t i, std::string_view buffer) {
     return "state." + std::to_string(i) + "." + std::string(buffer);
-  }
-
-  // A record's bytes as the T's that ops::to_host and from_host copy into and out of (byte for
-  // byte, never read as T here). Each record's bytes are their own allocation, aligned for any
-  // scalar, so the state crosses between device and file without a copy on the host.
-  static T* host_elements(std::vector<std::byte>& bytes) {
-    return reinterpret_cast<T*>(bytes.data());
-  }
-  static const T* host_elements(const std::vector<std::byte>& bytes) {
-    return reinterpret_cast<const T*>(bytes.data());
   }
 
   // A step count is one I64; a buffer is F32 or F64 (converted to T, as weights are) shaped like
