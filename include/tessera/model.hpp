@@ -170,6 +170,7 @@ class Model {
     arena_ = detail::zeroed<T, Dev>(std::size_t(n) * per_sample);
     arena_batch_ = n;
     last_batch_ = 0;  // the kept activations are gone
+    input_gradient_ready_ = false;
   }
 
   // One view (or tensor) per model input; returns a view of the output, or a tuple of views for
@@ -183,6 +184,7 @@ class Model {
     const CPtr x = gather_inputs(input_data(n), "forward", xs...);
     Context<T, Dev> cx{scratch_data(n), &rng_};
     module_->forward(x, output_data(n), n, kept_data(n), cx);
+    input_gradient_ready_ = false;
     last_input_ = x;
     last_batch_ = n;
     return outputs_at(output_data(n), n);
@@ -193,14 +195,14 @@ class Model {
   // the model is frozen. The inputs given to forward must still hold their values.
   template <class... G>
   void backward(const G&... dys) {
-    run_backward(false, dys...);
+    run_backward(false, true, dys...);
   }
   // The same, and returns dL/d(input): a view (a tuple of views for several inputs), valid until
   // the next forward or backward. This is how a loss on D(G(z)) reaches G: the gradient at D's
   // input is handed to G's backward.
   template <class... G>
   auto backward_to_input(const G&... dys) {
-    run_backward(true, dys...);
+    run_backward(true, true, dys...);
     const index n = last_batch_;
     if constexpr (SingleShape<In>) {
       return View<In, const T, Dev>(input_grad_data(n), n);
@@ -211,6 +213,60 @@ class Model {
       }(std::make_index_sequence<In::count>{});
     }
   }
+
+  // Second order: a loss on an input gradient, as WGAN-GP's and R1's penalties are
+  // (train/penalty.hpp builds them on these two calls; one input, one output). After a forward,
+  // input_gradient(dy) returns g = d<dy, output>/d(input), what
+  // torch.autograd.grad(output, input, dy, create_graph=True) returns, valid until the next
+  // forward or backward; the parameter gradients are left alone, and dy is copied.
+  template <class G>
+  View<In, const T, Dev> input_gradient(const G& dy) {
+    static_assert(SingleShape<In> && SingleShape<Output>,
+                  "tessera: input_gradient and double_backward take a model with one input and one "
+                  "output");
+    run_backward(true, false, dy);
+    const index n = last_batch_;
+    if (tangent_arena_.size() < std::size_t(n) * tangent_per_sample)
+      tangent_arena_ = detail::zeroed<T, Dev>(std::size_t(n) * tangent_per_sample);
+    ops::copy(Dev{}, View<Output, const T, Dev>(dy).data(), tangent_dy(n), std::size_t(n) * Output::size);
+    input_gradient_ready_ = true;
+    return View<In, const T, Dev>(input_grad_data(n), n);
+  }
+  // Then, given dg = dL/dg for a loss L on that g, adds dL/d(parameter) to the gradients (unless
+  // frozen), as loss.backward() does after autograd.grad(create_graph=True). It runs the model's
+  // tangent along dg and that tangent's backward (core/module.hpp, "Second order"): every layer
+  // needs a second-order rule, and the first without one is a compile error that names it. The
+  // forward's input must still hold its values.
+  template <class G>
+  void double_backward(const G& dg) {
+    if constexpr (!SecondOrder<module_type, T, Dev>) {
+      [[maybe_unused]] no_second_order_rule<
+          typename detail::second_order_gap<T, Dev, module_type>::type> lacking;
+    } else {
+      live("double_backward");
+      if (!input_gradient_ready_)
+        throw std::logic_error(
+            "tessera::Model::double_backward: call input_gradient after the forward first");
+      const View<In, const T, Dev> u(dg);
+      const index n = last_batch_;
+      if (index(u.batch()) != n)
+        throw std::invalid_argument("tessera::Model::double_backward: the batch of dg (" +
+                                    std::to_string(u.batch()) + ") differs from the forward's (" +
+                                    std::to_string(n) + ")");
+      const P y_tangent = tangent_arena_.data();
+      const P keep_tangent = y_tangent + std::size_t(n) * Output::size;
+      const P gradients_tangent = tangent_dy(n) + std::size_t(n) * Output::size;
+      const Dual<CPtr> x{last_input_, u.data()};
+      const Dual<P> keep{kept_data(n), keep_tangent};
+      Context<T, Dev> cx{scratch_data(n), &rng_};
+      module_->tangent(x, Dual<P>{output_data(n), y_tangent}, n, keep, cx);
+      Context<T, Dev> bx{scratch_data(n), &rng_, gradients_data(n), trainable()};
+      bx.tangent_gradients = gradients_tangent;
+      module_->tangent_backward(x, Dual<CPtr>{output_data(n), y_tangent}, Dual<CPtr>{CPtr{}, tangent_dy(n)},
+                                Dual<P>{}, n, keep, bx);
+    }
+  }
+
   // Sets every parameter gradient to zero.
   void zero_grad() { ops::fill(Dev{}, grads_.data(), grads_.size(), T(0)); }
   // Freezes (false) or unfreezes the parameters whose names start with `prefix` (all by default):
@@ -338,8 +394,20 @@ class Model {
   P input_grad_data(index n) { return output_grad_data(n) + std::size_t(n) * output_grad_size; }
   P gradients_data(index n) { return input_grad_data(n) + std::size_t(n) * In::size; }
 
+  // Second order's region, n samples long: [output tangent][kept tangents][dy][tangent gradients].
+  static constexpr std::size_t tangent_per_sample =
+      2 * Output::size + module_type::keep_size + module_type::gradient_size;
+  P tangent_dy(index n) {
+    return tangent_arena_.data() + std::size_t(n) * (Output::size + module_type::keep_size);
+  }
+  bool trainable() const {
+    for (auto& e : entries_)
+      if (e.kind == Entry::Kind::parameter && e.requires_grad) return true;
+    return false;
+  }
+
   template <class... G>
-  void run_backward(bool want_input, const G&... dys) {
+  void run_backward(bool want_input, bool parameter_grads, const G&... dys) {
     live("backward");
     const index n = last_batch_;
     if (n == 0) throw std::logic_error("tessera::Model::backward: call forward first");
@@ -362,9 +430,7 @@ class Model {
       }(std::make_index_sequence<sizeof...(G)>{});
       dy = output_grad_data(n);
     }
-    bool trainable = false;
-    for (auto& e : entries_) trainable |= e.kind == Entry::Kind::parameter && e.requires_grad;
-    Context<T, Dev> cx{scratch_data(n), &rng_, gradients_data(n), trainable};
+    Context<T, Dev> cx{scratch_data(n), &rng_, gradients_data(n), parameter_grads && trainable()};
     module_->backward(last_input_, output_data(n), dy, want_input ? input_grad_data(n) : nullptr, n,
                       kept_data(n), cx);
   }
@@ -414,6 +480,8 @@ class Model {
   std::vector<Entry> entries_;
   Buffer<T, Dev> arena_;
   Buffer<T, Dev> inference_arena_;  // predict()'s
+  Buffer<T, Dev> tangent_arena_;    // double_backward()'s
+  bool input_gradient_ready_ = false;  // input_gradient() ran after the last forward
   index arena_batch_ = 0;
   CPtr last_input_{};              // the forward's input, read again by backward
   index last_batch_ = 0;           // 0: no forward since the arena was (re)made

@@ -59,5 +59,6 @@
 #include "tessera/train/loss.hpp"
 #include "tessera/train/lr_scheduler.hpp"
 #include "tessera/train/metrics.hpp"
+#include "tessera/train/penalty.hpp"
 #include "tessera/train/rmsprop.hpp"
 #include "tessera/train/sgd.hpp"

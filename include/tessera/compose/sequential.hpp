@@ -150,6 +150,49 @@ struct Sequential {
       }(std::make_index_sequence<count>{});
     }
 
+    // Second order, where every layer has it: the tangents travel beside the values, the
+    // intermediate tangents kept at the values' offsets in keep.tangent, and the tangents'
+    // gradients pass through two more buffers, from cx.tangent_gradients. A value gradient that a
+    // layer reports zero (piecewise-linear critics, from the top) is passed on as null.
+    static constexpr bool second_order = [] {
+      return []<std::size_t... I>(std::index_sequence<I...>) {
+        return (SecondOrder<layer_t<I>, T, Dev> && ...);
+      }(std::make_index_sequence<count>{});
+    }();
+    using children = modules;
+
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev>& cx)
+      requires second_order
+    {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (std::get<I>(layers).tangent(
+             Dual<Ptr<const T, Dev>>{input_of<I>(x.value, n, keep.value),
+                                     input_of<I>(x.tangent, n, keep.tangent)},
+             Dual<Ptr<T, Dev>>{output_of<I>(y.value, n, keep.value),
+                               output_of<I>(y.tangent, n, keep.tangent)},
+             n, Dual<Ptr<T, Dev>>{kept_by<I>(n, keep.value), kept_by<I>(n, keep.tangent)}, cx),
+         ...);
+      }(std::make_index_sequence<count>{});
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev>& cx)
+      requires second_order
+    {
+      const std::size_t half = std::size_t(n) * largest_intermediate;
+      const Dual<Ptr<T, Dev>> buffers[2] = {{cx.gradients, cx.tangent_gradients},
+                                            {cx.gradients + half, cx.tangent_gradients + half}};
+      Context<T, Dev> inner = after(cx, 2 * largest_intermediate, n);
+      Dual<Ptr<const T, Dev>> gradient = dy;
+      bool live = bool(dy.value);
+      [&]<std::size_t... R>(std::index_sequence<R...>) {
+        ((live = tangent_backward_layer<count - 1 - R>(x, y, gradient, dx, buffers, n, keep, inner)),
+         ...);
+      }(std::make_index_sequence<count>{});
+      return live;
+    }
+
     template <std::size_t I>
     Ptr<const T, Dev> input_of(Ptr<const T, Dev> x, index n, Ptr<T, Dev> keep) const {
       if constexpr (I == 0)
@@ -170,6 +213,23 @@ struct Sequential {
     }
 
    private:
+    template <std::size_t I>
+    bool tangent_backward_layer(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                                Dual<Ptr<const T, Dev>>& gradient, Dual<Ptr<T, Dev>> dx,
+                                const Dual<Ptr<T, Dev>>* buffers, index n, Dual<Ptr<T, Dev>> keep,
+                                Context<T, Dev>& cx) {
+      const Dual<Ptr<T, Dev>> out = I == 0 ? dx : buffers[I % 2];
+      const Dual<Ptr<const T, Dev>> layer_x{input_of<I>(x.value, n, keep.value),
+                                            input_of<I>(x.tangent, n, keep.tangent)};
+      const Dual<Ptr<const T, Dev>> layer_y{
+          I == count - 1 ? y.value : keep.value + std::size_t(n) * intermediate_offset<I>(),
+          I == count - 1 ? y.tangent : keep.tangent + std::size_t(n) * intermediate_offset<I>()};
+      const bool live = std::get<I>(layers).tangent_backward(
+          layer_x, layer_y, gradient, out, n,
+          Dual<Ptr<T, Dev>>{kept_by<I>(n, keep.value), kept_by<I>(n, keep.tangent)}, cx);
+      gradient = {live ? Ptr<const T, Dev>(out.value) : Ptr<const T, Dev>{}, out.tangent};
+      return live;
+    }
     template <std::size_t I>
     void backward_layer(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev>& gradient,
                         Ptr<T, Dev> dx, Ptr<T, Dev> const* buffers, index n, Ptr<T, Dev> keep,

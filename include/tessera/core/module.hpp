@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,14 +78,27 @@ struct Context {
   // Forward only. false: nothing is kept for a backward (inference), so a combinator passes its
   // intermediates through two buffers and lets its children share one region instead.
   bool backward_follows = true;
+  // tangent_backward only (second order): the tangents' gradients between children, a second
+  // stack laid out as `gradients`.
+  Ptr<T, Dev> tangent_gradients{};
 };
 
 // The region after the first `used` elements per sample, for a combinator's children.
 template <class T, class Dev>
 Context<T, Dev> after(Context<T, Dev> cx, std::size_t used, index n) {
   cx.gradients += used * std::size_t(n);
+  if (cx.tangent_gradients) cx.tangent_gradients += used * std::size_t(n);
   return cx;
 }
+
+// A tensor and its tangent side by side: the second-order calls take each tensor of forward and
+// backward this way (see the contract below). `value` is what forward or backward takes, `tangent`
+// its directional derivative along the direction the caller chose.
+template <class P>
+struct Dual {
+  P value{};
+  P tangent{};
+};
 
 // ---- Compile-time shape rules ---------------------------------------------------------------
 // A layer's `check<In>()` returns ShapeOk, or a Rule whose text says in words what is wrong. The
@@ -237,9 +251,28 @@ struct InvalidModule {
 //                               dx = dL/dx (overwriting; dx may be null when nobody needs it) and
 //                               *adds* dL/dparameter to each Param::grad (PyTorch's accumulation)
 //                               unless cx.parameter_grads is false. x, y, dy are not modified.
-// Backward is written in terms of ops whose own derivatives are ops again (a convolution's data
-// gradient is a transposed convolution, an activation's is an elementwise map), so that a
-// second-order pass can be added per layer without changing this interface.
+// Second order, optional (the gradient penalties of train/penalty.hpp need it and name a layer
+// that lacks it). Every tensor of forward and backward comes with its tangent, as a Dual:
+//   tangent(x, y, n, keep, cx)  after forward(x.value, y.value, n, keep.value, ...): writes
+//                               y.tangent = J x.tangent, the derivative of the output along
+//                               x.tangent (J = dy/dx at x.value, the parameters held fixed);
+//                               keep.tangent (keep_size per sample) is the layer's own, for what
+//                               tangent_backward needs
+//   tangent_backward(x, y, dy, dx, n, keep, cx) -> bool
+//                               the backward of the pair (y, y.tangent) as a function of (x,
+//                               x.tangent) and the parameters: given dy.value = dL/dy (null: zero)
+//                               and dy.tangent = dL/d(y.tangent), writes
+//                                 dx.tangent = J^T dy.tangent,
+//                                 dx.value   = J^T dy.value + (d(J x.tangent)/dx)^T dy.tangent
+//                               (either may be null: not wanted), *adds* dL/dparameter to each
+//                               Param::grad unless cx.parameter_grads is false, and returns whether
+//                               dL/dx can be nonzero: false (dx.value left alone) where it is zero,
+//                               as for a layer linear or piecewise linear in x when dy.value is
+//                               null. Combinators take the tangents' gradients between children from
+//                               cx.tangent_gradients, a second stack laid out as cx.gradients.
+// With y.tangent = J u and dL/d(y.tangent) = w, the parameter gradient is that of w.J u: how a loss
+// on the input gradient g = J^T w reaches the parameters (for u = dLoss/dg). Backward is written in
+// ops whose derivatives are ops again, so each layer's rule reuses its own forward and backward.
 // The concept below states it; every spec is checked against it where it is bound (bind_t), and a
 // module that breaks it is reported there once, by name, with what it lacks.
 namespace detail {
@@ -296,6 +329,57 @@ concept Backwards = requires(M m, Ptr<const T, Dev> in, Ptr<T, Dev> out, index n
                              Context<T, Dev>& cx) {
   m.backward(in, in, in, out, n, out, cx);
 };
+
+// The optional second-order part of the contract.
+template <class M, class T, class Dev>
+concept SecondOrder = requires(M m, Dual<Ptr<const T, Dev>> in, Dual<Ptr<T, Dev>> out, index n,
+                               Context<T, Dev>& cx) {
+  m.tangent(in, out, n, out, cx);
+  { m.tangent_backward(in, in, in, out, n, out, cx) } -> std::same_as<bool>;
+};
+
+// A layer without a second-order rule in a model that something differentiates twice (a gradient
+// penalty): the compiler's first line names its module, its input shape within.
+template <class Module>
+struct no_second_order_rule {
+  static_assert(sizeof(Module) == 0,
+                "tessera: second order -- the layer above has no tangent/tangent_backward rule "
+                "(docs/layers.md, \"Second order\"), so a gradient penalty cannot differentiate "
+                "through it (BatchNorm mixes the samples of a batch: use LayerNorm or InstanceNorm2d)");
+};
+
+namespace detail {
+// The first module inside M without a second-order rule (void if M has one): a combinator lacks
+// one because a child does, and names the child (combinators list theirs as `children`, a
+// std::tuple); a leaf names itself.
+template <class T, class Dev, class M>
+struct second_order_gap;
+template <class T, class Dev, class Children>
+struct first_second_order_gap {
+  using type = void;
+};
+template <class T, class Dev, class C, class... Rest>
+struct first_second_order_gap<T, Dev, std::tuple<C, Rest...>> {
+  using here = typename second_order_gap<T, Dev, C>::type;
+  using type = std::conditional_t<std::is_void_v<here>,
+                                  typename first_second_order_gap<T, Dev, std::tuple<Rest...>>::type,
+                                  here>;
+};
+template <class T, class Dev, class M>
+struct second_order_gap {
+  static auto find() {
+    if constexpr (SecondOrder<M, T, Dev>) {
+      return std::type_identity<void>{};
+    } else if constexpr (requires { typename M::children; }) {
+      using inside = typename first_second_order_gap<T, Dev, typename M::children>::type;
+      return std::type_identity<std::conditional_t<std::is_void_v<inside>, M, inside>>{};
+    } else {
+      return std::type_identity<M>{};
+    }
+  }
+  using type = typename decltype(find())::type;
+};
+}  // namespace detail
 
 template <class M, class T, class Dev>
 concept BoundModule = HasShapes<M> && HasCounts<M> && HasSizes<M> && HasFlops<M> && Describes<M> &&

@@ -72,6 +72,24 @@ struct ConvTranspose2d {
                                      params ? weight.grad : nullptr,
                                      params && has_bias ? bias.grad : nullptr, n, cx.scratch);
     }
+    // Second order: y' = conv_transpose(x', W) (the bias does not move with x), so dx' is the
+    // data gradient of dy', the weight's gradient gains that of (x', dy'), and dx is zero without
+    // dy.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>>,
+                 Context<T, Dev>& cx) {
+      ops::conv_transpose2d_forward(Dev{}, plan, geometry, x.tangent, weight.value,
+                                    Ptr<const T, Dev>{}, y.tangent, n, cx.scratch);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>>, Context<T, Dev>& cx) {
+      ops::conv_transpose2d_backward(Dev{}, plan, geometry, x.tangent, weight.value, dy.tangent,
+                                     dx.tangent, cx.parameter_grads ? weight.grad : nullptr,
+                                     Ptr<T, Dev>{}, n, cx.scratch);
+      if (!dy.value) return false;
+      backward(x.value, y.value, dy.value, dx.value, n, Ptr<T, Dev>{}, cx);
+      return true;
+    }
   };
 };
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "tessera/core/module.hpp"
-#include "tessera/ops/elementwise/elementwise.hpp"
+#include "tessera/layers/activation.hpp"
 
 namespace tessera {
 
@@ -15,17 +15,9 @@ struct ELU {
     return one_tensor_check<"ELU takes one tensor", In>();
   }
   template <class In, class T, class Dev>
-  struct Module : ElementwiseModule<In, 3> {
+  struct Module : Activation<Module<In, T, Dev>, In, T, Dev, 3> {
     static std::string describe() { return "ELU(alpha=" + number_text(Alpha) + ")"; }
-    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Elu<T>{T(Alpha)});
-    }
-    // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
-    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
-                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      if (dx)
-        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Elu<T>{T(Alpha)});
-    }
+    static ops::fn::Elu<T> fn() { return {T(Alpha)}; }
   };
 };
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "tessera/core/module.hpp"
-#include "tessera/ops/elementwise/elementwise.hpp"
+#include "tessera/layers/activation.hpp"
 
 namespace tessera {
 
@@ -16,17 +16,9 @@ struct LeakyReLU {
     return one_tensor_check<"LeakyReLU takes one tensor", In>();
   }
   template <class In, class T, class Dev>
-  struct Module : ElementwiseModule<In, 2> {
+  struct Module : Activation<Module<In, T, Dev>, In, T, Dev, 2> {
     static std::string describe() { return "LeakyReLU(negative_slope=" + number_text(Slope) + ")"; }
-    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::LeakyRelu<T>{T(Slope)});
-    }
-    // dL/dx as PyTorch computes it (ops/elementwise/functions.hpp).
-    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
-                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      if (dx)
-        ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::LeakyRelu<T>{T(Slope)});
-    }
+    static ops::fn::LeakyRelu<T> fn() { return {T(Slope)}; }
   };
 };
 

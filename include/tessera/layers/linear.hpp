@@ -51,6 +51,22 @@ struct Linear {
       ops::linear_backward(Dev{}, x, weight.value, dy, dx, params ? weight.grad : nullptr,
                            params && has_bias ? bias.grad : nullptr, n, in, Out);
     }
+    // Second order: y' = x' W^T (the bias does not move with x), so dx' = dy' W, the weight's
+    // gradient gains dy'^T x', and dx = dy W is zero without dy.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>>,
+                 Context<T, Dev>&) {
+      ops::linear_forward(Dev{}, x.tangent, weight.value, Ptr<const T, Dev>{}, y.tangent, n, in, Out);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>>, Context<T, Dev>& cx) {
+      const bool params = cx.parameter_grads;
+      ops::linear_backward(Dev{}, x.tangent, weight.value, dy.tangent, dx.tangent,
+                           params ? weight.grad : nullptr, Ptr<T, Dev>{}, n, in, Out);
+      if (!dy.value) return false;
+      backward(x.value, y.value, dy.value, dx.value, n, Ptr<T, Dev>{}, cx);
+      return true;
+    }
   };
 };
 

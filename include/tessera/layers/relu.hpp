@@ -2,7 +2,7 @@
 #pragma once
 
 #include "tessera/core/module.hpp"
-#include "tessera/ops/elementwise/elementwise.hpp"
+#include "tessera/layers/activation.hpp"
 
 namespace tessera {
 
@@ -12,15 +12,9 @@ struct ReLU {
     return one_tensor_check<"ReLU takes one tensor", In>();
   }
   template <class In, class T, class Dev>
-  struct Module : ElementwiseModule<In, 1> {
+  struct Module : Activation<Module<In, T, Dev>, In, T, Dev, 1> {
     static std::string describe() { return "ReLU()"; }
-    void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Relu<T>{});
-    }
-    void backward(Ptr<const T, Dev> x, Ptr<const T, Dev> y, Ptr<const T, Dev> dy, Ptr<T, Dev> dx,
-                  index n, Ptr<T, Dev>, Context<T, Dev>&) {
-      if (dx) ops::map_backward(Dev{}, x, y, dy, dx, std::size_t(n) * In::size, ops::fn::Relu<T>{});
-    }
+    static ops::fn::Relu<T> fn() { return {}; }
   };
 };
 

@@ -35,6 +35,18 @@ struct Reshape {
                   index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::copy(Dev{}, dy, dx, std::size_t(n) * In::size);
     }
+    // Second order: the tangent and both gradients pass through as the values do.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>>,
+                 Context<T, Dev>&) {
+      ops::copy(Dev{}, x.tangent, y.tangent, std::size_t(n) * In::size);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>>, Dual<Ptr<const T, Dev>>,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>>, Context<T, Dev>&) {
+      if (dx.tangent) ops::copy(Dev{}, dy.tangent, dx.tangent, std::size_t(n) * In::size);
+      if (dy.value && dx.value) ops::copy(Dev{}, dy.value, dx.value, std::size_t(n) * In::size);
+      return bool(dy.value);
+    }
   };
 };
 

@@ -108,8 +108,14 @@ class DnnlConvPlan {
   // y = conv(x, w) + b, or the transposed convolution; b may be null.
   void forward(const WindowGeometry& g, bool transposed, const float* x, const float* w,
                const float* b, float* y, index n) {
-    if (n != batch_ || transposed != transposed_ || (b != nullptr) != with_bias_)
+    if (n != batch_ || transposed != transposed_ || (b && !with_bias_))
       plan(g, transposed, n, b != nullptr);
+    // A plan made with a bias runs a forward without one (second order's tangent pass) by adding
+    // zeros, not by planning again at every switch.
+    if (!b && with_bias_) {
+      zero_bias_.assign(std::size_t(g.out_channels), 0.f);
+      b = zero_bias_.data();
+    }
     set(src_, x);
     set(weights_, w);
     set(bias_, b);
@@ -373,6 +379,7 @@ class DnnlConvPlan {
   dnnl_c::PrimitiveDesc forward_pd_;
   // Steps without a primitive are not planned yet.
   Step forward_, backward_data_, backward_weights_;
+  std::vector<float> zero_bias_;  // for a forward without a bias on a plan with one
 };
 
 }  // namespace tessera::ops::cpu

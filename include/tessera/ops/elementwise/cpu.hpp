@@ -27,6 +27,22 @@ TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
   for (std::size_t i = 0; i < count; ++i) dx[i] = f.backward(x[i], y[i], dy[i]);
 }
 
+// dx[i] = f.backward(x[i], y[i], dy[i]) + f.second(x[i], y[i]) * xt[i] * dyt[i], where a null dy
+// counts as zero: the input gradient of a map's second order (the map's tangent is
+// f.backward(x, y, xt), whose derivative in x brings in f'').
+template <class T, class F>
+void map_double_backward(Cpu, const T* x, const T* y, const T* xt, const T* dy, const T* dyt, T* dx,
+                         std::size_t count, F f) {
+  if (dy) {
+TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
+    for (std::size_t i = 0; i < count; ++i)
+      dx[i] = f.backward(x[i], y[i], dy[i]) + f.second(x[i], y[i]) * xt[i] * dyt[i];
+  } else {
+TESSERA_OMP(parallel for schedule(static) firstprivate(f) if (count > 32768))
+    for (std::size_t i = 0; i < count; ++i) dx[i] = f.second(x[i], y[i]) * xt[i] * dyt[i];
+  }
+}
+
 // y = x.
 template <class T>
 void copy(Cpu, const T* x, T* y, std::size_t count) {

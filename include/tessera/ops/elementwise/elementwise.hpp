@@ -1,6 +1,8 @@
 // Elementwise maps y[i] = f(x[i]) over a whole batch. Each backend file defines
 // map(dev, x, y, count, f) for a functor f usable on that device (functions.hpp), its backward
-// map_backward(dev, x, y, dy, dx, count, f) with dx[i] = f.backward(x[i], y[i], dy[i]),
+// map_backward(dev, x, y, dy, dx, count, f) with dx[i] = f.backward(x[i], y[i], dy[i]), its second
+// order map_double_backward(dev, x, y, xt, dy or null, dyt, dx, count, f) with
+// dx[i] = f.backward(x[i], y[i], dy[i]) + f.second(x[i], y[i]) xt[i] dyt[i],
 // copy(dev, x, y, count), fill(dev, y, count, value), the transfers to_host(dev, x, host, count)
 // and from_host(dev, host, y, count) (host: a T* in host memory),
 // add(dev, a, b, y, count), accumulate(dev, a, y, count) (y += a), blend(dev, alpha, a, beta, b,
