@@ -14,8 +14,13 @@
 //                   (0.5, 0.999), one critic step per G step: the paper's setting C, where
 //                   spectral normalisation did well, with about 3.5 times the G steps of its
 //                   5-critic-step settings in the same time.
-// Both critics are the same pyramid (32 -> 16 -> 8 -> 4 -> 1, LeakyReLU 0.2), so the variants
-// differ only in how the critic is kept Lipschitz; both models start from DCGAN's initialisation,
+//   --variant gp    WGAN-GP (Gulrajani et al. 2017), the paper's settings: the WGAN loss plus
+//                   ts::gradient_penalty, lambda (||dD(x_hat)/dx_hat||_2 - 1)^2 at random points
+//                   between real and fake images (lambda 10, a second-order gradient), Adam lr 1e-4,
+//                   betas (0, 0.9), 5 critic steps per G step, no clipping; the critic has no
+//                   BatchNorm (the penalty is per sample, and BatchNorm mixes the batch's samples).
+// The three critics are the same pyramid (32 -> 16 -> 8 -> 4 -> 1, LeakyReLU 0.2), so the variants
+// differ only in how the critic is kept Lipschitz; all models start from DCGAN's initialisation,
 // as the WGAN code's weights_init does (for spectral normalisation a weight's scale only sets the
 // effective step size).
 //
@@ -76,6 +81,14 @@ using SnCritic32 = ts::Named<
                            ts::SpectralNorm<ts::Conv2d<F * 4, 4, 2, 1>>, ts::LeakyReLU<0.2>,  //
                            ts::SpectralNorm<ts::Conv2d<1, 4, 1, 0>>>>;
 
+// The same pyramid, plain, for the gradient penalty: biases back, no BatchNorm.
+template <int F>
+using GpCritic32 = ts::Named<
+    "main", ts::Sequential<ts::Conv2d<F, 4, 2, 1>, ts::LeakyReLU<0.2>,      //
+                           ts::Conv2d<F * 2, 4, 2, 1>, ts::LeakyReLU<0.2>,  //
+                           ts::Conv2d<F * 4, 4, 2, 1>, ts::LeakyReLU<0.2>,  //
+                           ts::Conv2d<1, 4, 1, 0>>>;
+
 // 32 rather than the WGAN code's 64: 0.56 forward GFLOPs a batch in place of 2.2 (measured: 2.7
 // times faster), so that a default run of about ten minutes gives clip's G, which takes one step
 // in five, some 1,900 steps rather than about 700.
@@ -107,6 +120,7 @@ struct Variant {
   bool hinge;        // the hinge loss for the critic, else the WGAN loss
   int critic_steps;  // per G step
   double clip;       // the bound of weight clipping; 0: none
+  double lambda;     // the weight of the gradient penalty; 0: none
   examples::LossPlot plot;
 };
 
@@ -149,6 +163,12 @@ void train(const Settings& s, const Options& options, const Variant& v) {
     const auto fake = run.g.forward(ts::View<Noise, const float>(z.data(), n));
     const auto on_fake = examples::wasserstein_term(run.d.forward(fake), grad, +1, v.hinge);
     run.d.backward(grad);
+    // alpha is drawn from the run's generator, which each epoch re-seeds, so that --resume repeats
+    // the draws. Only a critic with second-order rules compiles the penalty.
+    double penalty = 0;
+    if constexpr (ts::SecondOrder<typename D::module_type, float, ts::Cpu>) {
+      if (v.lambda > 0) penalty = ts::gradient_penalty(run.d, real, fake, run.generator(), v.lambda);
+    }
     run.d_optimizer.step();
     if (v.clip > 0) ts::clamp_parameters(critic_parameters, -v.clip, v.clip);
 
@@ -160,7 +180,7 @@ void train(const Settings& s, const Options& options, const Variant& v) {
       run.d.requires_grad(true);
       run.g_optimizer.step();
     }
-    return examples::Losses{on_real.loss + on_fake.loss, -on_fake.mean_score,
+    return examples::Losses{on_real.loss + on_fake.loss + float(penalty), -on_fake.mean_score,
                             on_real.mean_score - on_fake.mean_score};
   };
   auto sample = [&] {
@@ -173,17 +193,21 @@ void train(const Settings& s, const Options& options, const Variant& v) {
 int main(int argc, char** argv) {
   Settings s;
   examples::Flags flags("wgan", "Trains a Wasserstein GAN on Fashion-MNIST padded to 32x32, its critic kept "
-                                "Lipschitz by weight clipping (WGAN) or spectral normalisation (SNGAN); "
+                                "Lipschitz by weight clipping (WGAN), a gradient penalty (WGAN-GP) or spectral "
+                                "normalisation (SNGAN); "
                                 "writes sample grids, a loss plot and a checkpoint to the output folder.");
   flags.add("variant", s.variant,
-            "clip (WGAN: weight clipping, RMSprop) or sn (SNGAN: spectral norm, hinge loss, Adam)", {"clip", "sn"});
+            "clip (WGAN: weight clipping, RMSprop), gp (WGAN-GP: gradient penalty, Adam) or sn (SNGAN: "
+            "spectral norm, hinge loss, Adam)",
+            {"clip", "gp", "sn"});
   flags.add("epochs", s.epochs,
             "passes of the critic over the 60,000 training images, in all (a resumed run's included)",
             examples::between(1, examples::max_epochs));
   flags.add("batch", s.batch, "images per batch", examples::between<ts::index>(1, 60000));
-  flags.add("critic-steps", s.critic_steps, "critic steps per G step (0: 5 for clip, 1 for sn)",
+  flags.add("critic-steps", s.critic_steps, "critic steps per G step (0: 5 for clip and gp, 1 for sn)",
             examples::between(0, 100));
-  flags.add("lr", s.lr, "learning rate of both optimizers (0: 5e-5 RMSprop for clip, 2e-4 Adam for sn)",
+  flags.add("lr", s.lr,
+            "learning rate of both optimizers (0: 5e-5 RMSprop for clip, 1e-4 Adam for gp, 2e-4 Adam for sn)",
             examples::between(0.0, 1.0));
   flags.add("clip", s.clip, "clip only: the bound c of the critic's parameters, clamped to [-c, c] (0: 0.01)",
             examples::between(0.0, 1.0));
@@ -200,14 +224,25 @@ int main(int argc, char** argv) {
           {.hinge = false,
            .critic_steps = s.critic_steps > 0 ? s.critic_steps : 5,
            .clip = s.clip > 0 ? s.clip : 0.01,
+           .lambda = 0,
            .plot = {.title = "WGAN (weight clipping)", .d = "critic loss", .y_label = "Wasserstein loss"}});
+    } else if (s.clip > 0) {
+      throw examples::UsageError("--clip: only --variant clip clips weights, not --variant " + s.variant);
+    } else if (s.variant == "gp") {
+      train<GpCritic32<width>, ts::Adam<float>>(
+          s, ts::AdamOptions{.lr = s.lr > 0 ? s.lr : 1e-4, .betas = {0.0, 0.9}},
+          {.hinge = false,
+           .critic_steps = s.critic_steps > 0 ? s.critic_steps : 5,
+           .clip = 0,
+           .lambda = 10,
+           .plot = {.title = "WGAN-GP (gradient penalty)", .d = "critic loss", .y_label = "Wasserstein loss + penalty"}});
     } else {
-      if (s.clip > 0) throw examples::UsageError("--clip: only --variant clip clips weights, not --variant sn");
       train<SnCritic32<width>, ts::Adam<float>>(
           s, ts::AdamOptions{.lr = s.lr > 0 ? s.lr : 2e-4, .betas = {0.5, 0.999}},
           {.hinge = true,
            .critic_steps = s.critic_steps > 0 ? s.critic_steps : 1,
            .clip = 0,
+           .lambda = 0,
            .plot = {.title = "SNGAN (spectral norm, hinge loss)", .d = "critic loss", .y_label = "hinge loss"}});
     }
   });
