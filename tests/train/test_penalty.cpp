@@ -44,6 +44,18 @@ TEST_CASE("double_backward of a convolutional critic matches finite differences"
                      ts::Shape<2, 6, 6>>({.batch = 2, .coordinates = 12});
 }
 
+TEST_CASE("double_backward through AvgPool2d and Residual", "[penalty]") {
+  check_second_order<ts::Sequential<ts::Conv2d<3, 3, 1, 1>, ts::ELU<>, ts::AvgPool2d<2>,
+                                    ts::Residual<ts::Sequential<ts::Conv2d<3, 3, 1, 1>, ts::Tanh>>,
+                                    ts::AvgPool2d<3, 2, 1>, ts::Flatten, ts::Linear<1>>,
+                     ts::Shape<2, 6, 6>>({.batch = 2, .coordinates = 12});
+  // A residual block of piecewise-linear layers: its dL/dx is the skip's alone.
+  check_second_order<ts::Sequential<ts::Linear<4>, ts::Tanh,
+                                    ts::Residual<ts::Sequential<ts::Linear<4>, ts::LeakyReLU<0.2>, ts::Linear<4>>>,
+                                    ts::Sigmoid, ts::Linear<1>>,
+                     ts::Shape<3>>();
+}
+
 namespace {
 // The penalty's own value at the model's parameters, for finite differences.
 template <class M, class F>

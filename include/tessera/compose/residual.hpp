@@ -3,6 +3,8 @@
 // `self.block = nn.Sequential(...)` is `Residual<Named<"block", Sequential<...>>>`.
 #pragma once
 
+#include <tuple>
+
 #include "tessera/core/module.hpp"
 #include "tessera/ops/elementwise/elementwise.hpp"
 
@@ -54,6 +56,40 @@ struct Residual {
                   index n, Ptr<T, Dev> keep, Context<T, Dev>& cx) {
       block.backward(x, keep, dy, dx, n, keep + std::size_t(n) * In::size, cx);
       if (dx) ops::accumulate(Dev{}, dy, dx, std::size_t(n) * In::size);
+    }
+
+    // Second order, where the block has it: y' = x' + F'(x) x', the block's output tangent kept at
+    // the value's place in keep.tangent; both gradients take the skip.
+    using children = std::tuple<block_type>;
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev>& cx)
+      requires SecondOrder<block_type, T, Dev>
+    {
+      block.tangent(x, keep, n, inner(keep, n), cx);
+      ops::add(Dev{}, x.tangent, Ptr<const T, Dev>(keep.tangent), y.tangent, std::size_t(n) * In::size);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>>,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev>& cx)
+      requires SecondOrder<block_type, T, Dev>
+    {
+      const std::size_t count = std::size_t(n) * In::size;
+      const Dual<Ptr<const T, Dev>> fx{keep.value, keep.tangent};
+      const bool live = block.tangent_backward(x, fx, dy, dx, n, inner(keep, n), cx);
+      if (dx.tangent) ops::accumulate(Dev{}, dy.tangent, dx.tangent, count);
+      if (!dy.value) return live;
+      if (dx.value) {
+        if (live)
+          ops::accumulate(Dev{}, dy.value, dx.value, count);
+        else
+          ops::copy(Dev{}, dy.value, dx.value, count);
+      }
+      return true;
+    }
+
+   private:
+    static Dual<Ptr<T, Dev>> inner(Dual<Ptr<T, Dev>> keep, index n) {
+      return {keep.value + std::size_t(n) * In::size, keep.tangent + std::size_t(n) * In::size};
     }
   };
 };

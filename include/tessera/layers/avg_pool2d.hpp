@@ -51,6 +51,19 @@ struct AvgPool2d {
                   index n, Ptr<T, Dev>, Context<T, Dev>&) {
       if (dx) ops::avg_pool2d_backward(Dev{}, geometry, dy, dx, n);
     }
+    // Second order: pooling is linear, so the tangent pools x' and both gradients pass back as
+    // dy's does.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>>,
+                 Context<T, Dev>&) {
+      ops::avg_pool2d_forward(Dev{}, geometry, x.tangent, y.tangent, n);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>>, Dual<Ptr<const T, Dev>>,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>>, Context<T, Dev>&) {
+      if (dx.tangent) ops::avg_pool2d_backward(Dev{}, geometry, dy.tangent, dx.tangent, n);
+      if (dy.value && dx.value) ops::avg_pool2d_backward(Dev{}, geometry, dy.value, dx.value, n);
+      return bool(dy.value);
+    }
   };
 };
 
