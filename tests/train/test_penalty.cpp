@@ -56,6 +56,17 @@ TEST_CASE("double_backward through AvgPool2d and Residual", "[penalty]") {
                      ts::Shape<3>>();
 }
 
+TEST_CASE("double_backward through InstanceNorm2d", "[penalty]") {
+  check_second_order<ts::Sequential<ts::Conv2d<3, 3, 1, 1>, ts::InstanceNorm2d<true>,
+                                    ts::LeakyReLU<0.2>, ts::Conv2d<2, 3, 2, 1>, ts::InstanceNorm2d<>,
+                                    ts::Tanh, ts::Flatten, ts::Linear<1>>,
+                     ts::Shape<2, 6, 6>>({.batch = 2, .coordinates = 12});
+  // Alone, with a plain sum above it: only its curvature reaches the weights below.
+  check_second_order<ts::Sequential<ts::Linear<12>, ts::Reshape<ts::Shape<3, 2, 2>>,
+                                    ts::InstanceNorm2d<true>, ts::Flatten, ts::Linear<2>>,
+                     ts::Shape<4>>();
+}
+
 namespace {
 // The penalty's own value at the model's parameters, for finite differences.
 template <class M, class F>

@@ -64,6 +64,26 @@ struct InstanceNorm2d {
                                   Affine ? weight.value : nullptr, params ? weight.grad : nullptr,
                                   params ? bias.grad : nullptr);
     }
+    // Second order: the tangent of xhat goes where forward keeps xhat, in keep.tangent; the
+    // derivative of y' in x (the normalisation's curvature) makes dL/dx nonzero even without dy.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev>&) {
+      ops::instance_norm_tangent(Dev{}, x.tangent, Ptr<const T, Dev>(keep.value),
+                                 Ptr<const T, Dev>(keep.value + std::size_t(n) * In::size), keep.tangent,
+                                 y.tangent, n, C, plane, Affine ? weight.value : nullptr);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>>,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev>& cx) {
+      const bool params = Affine && cx.parameter_grads;
+      ops::instance_norm_tangent_backward(
+          Dev{}, x.tangent, Ptr<const T, Dev>(keep.value),
+          Ptr<const T, Dev>(keep.value + std::size_t(n) * In::size), Ptr<const T, Dev>(keep.tangent),
+          dy.value, dy.tangent, dx.value, dx.tangent, n, C, plane, Affine ? weight.value : nullptr,
+          params ? weight.grad : nullptr, params ? bias.grad : nullptr);
+      return true;
+    }
+    static constexpr std::size_t plane = std::size_t(In::dims[1]) * std::size_t(In::dims[2]);
   };
 };
 
