@@ -16,7 +16,7 @@ struct ELU {
   }
   template <class In, class T, class Dev>
   struct Module : ElementwiseModule<In, 3> {
-    static std::string describe() { return "ELU(alpha=" + number_text(Alpha) + ")"; }
+    static std::string describe() { return detail::text_with_number("ELU(alpha=", Alpha, ")"); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::Elu<T>{T(Alpha)});
     }

@@ -17,7 +17,9 @@ struct LeakyReLU {
   }
   template <class In, class T, class Dev>
   struct Module : ElementwiseModule<In, 2> {
-    static std::string describe() { return "LeakyReLU(negative_slope=" + number_text(Slope) + ")"; }
+    static std::string describe() {
+      return detail::text_with_number("LeakyReLU(negative_slope=", Slope, ")");
+    }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::map(Dev{}, x, y, std::size_t(n) * In::size, ops::fn::LeakyRelu<T>{T(Slope)});
     }
