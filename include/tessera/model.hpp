@@ -130,7 +130,7 @@ class Model {
                                   modes_,
                                   scalars_,
                                   std::string(root),
-                                  detail::Layout<T, Dev>::template layer_type<module_type>()};
+                                  detail::layer_type(module_type::describe())};
     module_->visit(layout);
     if (layout.next_value != values_.data() + values_.size() ||
         layout.next_buffer != buffers_.data() + buffers_.size())

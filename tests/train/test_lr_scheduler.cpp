@@ -35,9 +35,12 @@ struct OneParameter {
 };
 
 // CycleGAN's lr_policy "linear" with epoch_count 1, as the fixture script's cyclegan_rule.
-std::function<double(int)> cyclegan_rule(int n_epochs, int n_decay) {
+using Rule = std::function<double(int)>;
+Rule cyclegan_rule(int n_epochs, int n_decay) {
   return [=](int epoch) { return 1.0 - std::max(0, epoch + 1 - n_epochs) / double(n_decay + 1); };
 }
+
+double half(int) { return 0.5; }
 
 // The scheduler the fixture names, with the arguments the fixture script gives it.
 std::unique_ptr<ts::LrScheduler> make_scheduler(const std::string& name, ts::Optimizer<double>& o) {
@@ -46,7 +49,7 @@ std::unique_ptr<ts::LrScheduler> make_scheduler(const std::string& name, ts::Opt
   if (name == "linear") return std::make_unique<ts::LinearLR>(o);
   if (name == "linear_decay") return std::make_unique<ts::LinearLR>(o, 1.0, 0.05, 7);
   if (name == "constant") return std::make_unique<ts::ConstantLR>(o);
-  if (name == "cyclegan") return std::make_unique<ts::LambdaLR>(o, cyclegan_rule(6, 6));
+  if (name == "cyclegan") return std::make_unique<ts::LambdaLR<Rule>>(o, cyclegan_rule(6, 6));
   FAIL("no scheduler for " << name);
   return nullptr;
 }
@@ -135,7 +138,9 @@ TEST_CASE("invalid scheduler arguments throw, naming the scheduler and argument"
   throws([&] { ts::ConstantLR(sgd, -0.1); }, "tessera::ConstantLR: factor");
   throws([&] { ts::ConstantLR(sgd, 1.1); }, "tessera::ConstantLR: factor");
   throws([&] { ts::ConstantLR(sgd, 0.5, 0); }, "tessera::ConstantLR: total_iters 0");
-  throws([&] { ts::LambdaLR(sgd, nullptr); }, "tessera::LambdaLR: lr_lambda");
+  throws([&] { ts::LambdaLR(sgd, Rule()); }, "tessera::LambdaLR: lr_lambda is empty");
+  throws([&] { ts::LambdaLR(sgd, static_cast<double (*)(int)>(nullptr)); },
+         "tessera::LambdaLR: lr_lambda is empty");
   ts::StepLR s(sgd, 2);
   throws([&] { s.set_last_epoch(-1); }, "tessera::StepLR: last_epoch -1");
   // A failed construction leaves the optimizer's lr alone.
@@ -143,6 +148,28 @@ TEST_CASE("invalid scheduler arguments throw, naming the scheduler and argument"
   // The edges PyTorch accepts are accepted.
   CHECK_NOTHROW(ts::LinearLR(sgd, 1.0, 0.0, 1));
   CHECK_NOTHROW(ts::ConstantLR(sgd, 0.0, 1));
+}
+
+TEST_CASE("LambdaLR takes a lambda, a function or a std::function", "[lr_scheduler]") {
+  OneParameter p;
+  ts::SGD<double> sgd(p.list(), {.lr = 0.1});
+  {
+    // A lambda without captures converts to bool through its function pointer: never empty.
+    ts::LambdaLR s(sgd, [](int epoch) { return 1.0 / (epoch + 1); });
+    CHECK(s.get_last_lr() == 0.1);
+    s.step();
+    CHECK(sgd.lr() == 0.05);
+  }
+  sgd.set_lr(0.1);
+  {
+    ts::LambdaLR s(sgd, half);  // a function: a function pointer, not null
+    CHECK(sgd.lr() == 0.1 * 0.5);
+  }
+  sgd.set_lr(0.1);
+  {
+    ts::LambdaLR s(sgd, Rule(half));
+    CHECK(sgd.lr() == 0.1 * 0.5);
+  }
 }
 
 TEST_CASE("a resumed scheduler continues the same sequence", "[lr_scheduler]") {

@@ -605,12 +605,31 @@ struct segment_of {
   static constexpr bool named = false;
 };
 
+// A child's index as its segment ("3"), held in place: a combinator's visit passes one for each
+// child, and a std::string built and freed there each time was code in every combinator's visit.
+class IndexSegment {
+ public:
+  explicit IndexSegment(std::size_t position) {
+    do {
+      text_[--start_] = char('0' + position % 10);
+      position /= 10;
+    } while (position);
+  }
+  operator std::string_view() const { return {text_ + start_, sizeof text_ - start_}; }
+
+ private:
+  char text_[20];  // the digits of any std::size_t
+  std::size_t start_ = sizeof text_;
+};
+
+// The segment a combinator names its child by: the name of a Named child, else its index. Either
+// converts to the std::string_view that v.child takes.
 template <class L>
-std::string child_segment(std::size_t position) {
+auto child_segment(std::size_t position) {
   if constexpr (segment_of<L>::named)
-    return std::string(segment_of<L>::name);
+    return segment_of<L>::name;
   else
-    return std::to_string(position);
+    return IndexSegment(position);
 }
 
 // Whether a layer adds a bias: `Conv2d<64, 3, 1, 0, no_bias>`.
@@ -630,5 +649,30 @@ inline std::string number_text(double v) {
 
 // "(3, 3)", as PyTorch prints a square kernel size or stride.
 inline std::string pair_text(int a) { return "(" + std::to_string(a) + ", " + std::to_string(a) + ")"; }
+
+// A module's describe() is a call of a plain function like these, with its hyperparameters as
+// arguments: the text is built by code compiled once, not once per module type (a model names
+// dozens; docs/performance.md, "Compile time").
+namespace detail {
+// "LeakyReLU(negative_slope=0.2)": a description whose one hyperparameter is a number.
+inline std::string text_with_number(std::string_view before, double value, std::string_view after) {
+  std::string s(before);
+  s += number_text(value);
+  s += after;
+  return s;
+}
+
+// "Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))", as PyTorch prints a
+// convolution or (with an output padding) a transposed one; options at their defaults are left out.
+inline std::string conv_text(std::string_view name, int in, int out, int kernel, int stride, int padding,
+                             int output_padding, int dilation, bool bias) {
+  std::string s = std::string(name) + "(" + std::to_string(in) + ", " + std::to_string(out) +
+                  ", kernel_size=" + pair_text(kernel) + ", stride=" + pair_text(stride);
+  if (padding) s += ", padding=" + pair_text(padding);
+  if (output_padding) s += ", output_padding=" + pair_text(output_padding);
+  if (dilation != 1) s += ", dilation=" + pair_text(dilation);
+  return s + (bias ? ")" : ", bias=False)");
+}
+}  // namespace detail
 
 }  // namespace tessera

@@ -13,6 +13,26 @@ namespace tessera {
 
 using index = std::ptrdiff_t;
 
+namespace detail {
+// A shape's text from its extents: one function for every Shape, rather than a string build
+// compiled into each Shape<...> a model names (docs/performance.md, "Compile time").
+// "Shape<3, 64, 64>", the way a person writes it.
+inline std::string shape_text(const int* dims, int rank) {
+  std::string s = "Shape<";
+  for (int i = 0; i < rank; ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims[i]);
+  }
+  return s + ">";
+}
+// "[8, 3, 64, 64]", the batch first: the way torchinfo prints an output shape.
+inline std::string batch_shape_text(index batch, const int* dims, int rank) {
+  std::string s = "[" + std::to_string(batch);
+  for (int i = 0; i < rank; ++i) s += ", " + std::to_string(dims[i]);
+  return s + "]";
+}
+}  // namespace detail
+
 template <int... Dims>
 struct Shape {
   static_assert(((Dims > 0) && ...), "tessera: every extent of a Shape must be positive");
@@ -26,21 +46,10 @@ struct Shape {
   }
 
   // "Shape<3, 64, 64>", the way a person writes it.
-  static std::string to_string() {
-    std::string s = "Shape<";
-    bool first = true;
-    for (int d : dims) {
-      if (!first) s += ", ";
-      s += std::to_string(d);
-      first = false;
-    }
-    return s + ">";
-  }
-  // "(3, 64, 64)" after a batch: the way torchinfo prints an output shape.
+  static std::string to_string() { return detail::shape_text(dims.data(), rank); }
+  // "[8, 3, 64, 64]" for a batch of 8: the way torchinfo prints an output shape.
   static std::string to_string_with_batch(index batch) {
-    std::string s = "[" + std::to_string(batch);
-    for (int d : dims) s += ", " + std::to_string(d);
-    return s + "]";
+    return detail::batch_shape_text(batch, dims.data(), rank);
   }
 };
 

@@ -88,6 +88,11 @@ class ScalarTable {
   std::vector<Entry> scalars_;
 };
 
+// "Conv2d" from "Conv2d(3, 64, ...)": a module's type as its description names it.
+inline std::string layer_type(const std::string& description) {
+  return description.substr(0, description.find('('));
+}
+
 // Gives each parameter, buffer and state its place in the model's blocks, in forward order, and
 // records the module paths and modes.
 template <class T, class Dev>
@@ -102,6 +107,13 @@ struct Layout {
   ScalarTable& scalars;
   std::string prefix;
   std::string layer;
+  // What each child being visited changed and leave restores: the prefix's length before (a child
+  // only appends to it) and the enclosing layer's type. Empty between visits.
+  struct Outer {
+    std::size_t prefix_size;
+    std::string layer;
+  };
+  std::vector<Outer> outer = {};
 
   static std::size_t count(const Dims& dims) {
     std::size_t s = 1;
@@ -134,21 +146,26 @@ struct Layout {
   }
   void mode(Mode& m) { modes.add_layer(prefix, m); }
   void scalar(std::string_view name, double& value) { scalars.add(join_name(prefix, name), value); }
+  // Only the call to visit depends on the module; the rest is enter and leave, compiled once
+  // rather than once per module type (docs/performance.md, "Compile time").
   template <class M>
   void child(std::string_view segment, M& m) {
-    const std::string saved = prefix, saved_layer = layer;
-    prefix = join_name(prefix, segment);
-    layer = layer_type<M>();
-    if (!segment.empty()) modes.add_module(prefix);
+    enter(segment, M::describe());
     m.visit(*this);
-    prefix = saved;
-    layer = saved_layer;
+    leave();
   }
-  // "Conv2d" from "Conv2d(3, 64, ...)".
-  template <class M>
-  static std::string layer_type() {
-    const std::string text = M::describe();
-    return text.substr(0, text.find('('));
+
+ private:
+  void enter(std::string_view segment, const std::string& description) {
+    outer.push_back({prefix.size(), std::move(layer)});
+    prefix = join_name(prefix, segment);
+    layer = layer_type(description);
+    if (!segment.empty()) modes.add_module(prefix);
+  }
+  void leave() {
+    prefix.resize(outer.back().prefix_size);
+    layer = std::move(outer.back().layer);
+    outer.pop_back();
   }
 };
 

@@ -11,6 +11,14 @@
 
 namespace tessera {
 
+namespace detail {
+// "AvgPool2d(kernel_size=2, stride=2, padding=0)", as PyTorch prints it.
+inline std::string avg_pool2d_text(int kernel, int stride, int padding) {
+  return "AvgPool2d(kernel_size=" + std::to_string(kernel) + ", stride=" + std::to_string(stride) +
+         ", padding=" + std::to_string(padding) + ")";
+}
+}  // namespace detail
+
 template <int Kernel, int Stride = Kernel, int Padding = 0>
 struct AvgPool2d {
   static_assert(Kernel > 0 && Stride > 0 && Padding >= 0,
@@ -40,10 +48,7 @@ struct AvgPool2d {
     // One addition per window element and one division.
     static constexpr double flops = double(Kernel * Kernel + 1) * output_shape::size;
 
-    static std::string describe() {
-      return "AvgPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
-             ", padding=" + std::to_string(Padding) + ")";
-    }
+    static std::string describe() { return detail::avg_pool2d_text(Kernel, Stride, Padding); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::avg_pool2d_forward(Dev{}, geometry, x, y, n);
     }

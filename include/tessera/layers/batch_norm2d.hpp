@@ -17,19 +17,23 @@
 namespace tessera {
 
 namespace detail {
-// The module of BatchNorm1d and BatchNorm2d: C channels of Spatial values per sample.
-template <FixedString Name, class In, int C, std::size_t Spatial, Decimal Eps, Decimal Momentum, class T,
-          class Dev>
-struct BatchNormModule : LeafModule {
-  using input_shape = In;
-  using output_shape = In;
-  static constexpr std::size_t parameter_count = 2 * std::size_t(C);
-  static constexpr std::size_t buffer_count = 2 * std::size_t(C);
-  // Subtract, scale, weight, shift; training adds about as many again for the statistics.
-  static constexpr double flops = 4.0 * double(In::size);
-  // The normalised input x-hat, for backward.
-  static constexpr std::size_t keep_size = In::size;
+// "BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", as PyTorch
+// prints it.
+inline std::string batch_norm_text(std::string_view name, int channels, double eps, double momentum) {
+  return std::string(name) + "(" + std::to_string(channels) + ", eps=" + number_text(eps) +
+         ", momentum=" + number_text(momentum) + ", affine=True, track_running_stats=True)";
+}
 
+[[noreturn]] inline void throw_batch_of_one(std::string_view name, const std::string& shape) {
+  throw std::invalid_argument("tessera: " + std::string(name) +
+                              " in training mode needs more than one value per channel; got a "
+                              "batch of 1 " + shape);
+}
+
+// What a BatchNorm module holds, and the visit that declares it, apart from the shape: compiled
+// once per scalar type and visitor, not once for each BatchNorm of a model.
+template <class T, class Dev>
+struct BatchNormState : LeafModule {
   Param<T, Dev> weight, bias;
   Mode mode;
   Ptr<T, Dev> running_mean = nullptr;
@@ -43,38 +47,53 @@ struct BatchNormModule : LeafModule {
   // model's mode changed in between.
   bool batch_statistics = false;
 
-  static std::string describe() {
-    return std::string(Name.view()) + "(" + std::to_string(C) + ", eps=" + number_text(Eps) +
-           ", momentum=" + number_text(Momentum) + ", affine=True, track_running_stats=True)";
-  }
   template <class V>
-  void visit(V& v) {
-    v.parameter("weight", weight, {C}, Init::ones());
-    v.parameter("bias", bias, {C}, Init::zeros());
-    v.buffer("running_mean", running_mean, {C}, Init::zeros());
-    v.buffer("running_var", running_var, {C}, Init::ones());
+  void visit_channels(V& v, std::int64_t channels) {
+    v.parameter("weight", weight, {channels}, Init::ones());
+    v.parameter("bias", bias, {channels}, Init::zeros());
+    v.buffer("running_mean", running_mean, {channels}, Init::zeros());
+    v.buffer("running_var", running_var, {channels}, Init::ones());
     v.counter("num_batches_tracked", num_batches_tracked);
-    v.state("save_mean", mean, {C});
-    v.state("save_invstd", invstd, {C});
+    v.state("save_mean", mean, {channels});
+    v.state("save_invstd", invstd, {channels});
     v.mode(mode);
   }
+};
+
+// The module of BatchNorm1d and BatchNorm2d: C channels of Spatial values per sample.
+template <FixedString Name, class In, int C, std::size_t Spatial, Decimal Eps, Decimal Momentum, class T,
+          class Dev>
+struct BatchNormModule : BatchNormState<T, Dev> {
+  using input_shape = In;
+  using output_shape = In;
+  static constexpr std::size_t parameter_count = 2 * std::size_t(C);
+  static constexpr std::size_t buffer_count = 2 * std::size_t(C);
+  // Subtract, scale, weight, shift; training adds about as many again for the statistics.
+  static constexpr double flops = 4.0 * double(In::size);
+  // The normalised input x-hat, for backward.
+  static constexpr std::size_t keep_size = In::size;
+
+  static std::string describe() { return batch_norm_text(Name.view(), C, Eps, Momentum); }
+  template <class V>
+  void visit(V& v) {
+    this->visit_channels(v, C);
+  }
   void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
+    const bool training = this->mode.training;
     // The unbiased variance of a single value is undefined; PyTorch refuses the same.
-    if (mode.training && std::size_t(n) * Spatial <= 1)
-      throw std::invalid_argument("tessera: " + std::string(Name.view()) +
-                                  " in training mode needs more than one value per channel; got a "
-                                  "batch of 1 " + In::to_string());
-    ops::batch_norm_forward(Dev{}, x, y, n, C, Spatial, weight.value, bias.value, running_mean,
-                            running_var, keep, mean, invstd, mode.training, Eps, Momentum);
-    if (mode.training) ++num_batches_tracked;
-    batch_statistics = mode.training;
+    if (training && std::size_t(n) * Spatial <= 1) throw_batch_of_one(Name.view(), In::to_string());
+    ops::batch_norm_forward(Dev{}, x, y, n, C, Spatial, this->weight.value, this->bias.value,
+                            this->running_mean, this->running_var, keep, this->mean, this->invstd,
+                            training, Eps, Momentum);
+    if (training) ++this->num_batches_tracked;
+    this->batch_statistics = training;
   }
   void backward(Ptr<const T, Dev>, Ptr<const T, Dev>, Ptr<const T, Dev> dy, Ptr<T, Dev> dx, index n,
                 Ptr<T, Dev> keep, Context<T, Dev>& cx) {
     const bool params = cx.parameter_grads;
-    ops::batch_norm_backward(Dev{}, dy, keep, dx, n, C, Spatial, weight.value, invstd,
-                             params ? weight.grad : nullptr, params ? bias.grad : nullptr,
-                             batch_statistics);
+    ops::batch_norm_backward(Dev{}, dy, keep, dx, n, C, Spatial, this->weight.value, this->invstd,
+                             params ? this->weight.grad : nullptr, params ? this->bias.grad : nullptr,
+                             this->batch_statistics);
   }
 };
 }  // namespace detail

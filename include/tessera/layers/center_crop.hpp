@@ -19,6 +19,11 @@ constexpr int center_crop_offset(int excess) {
   const int half = excess / 2;
   return excess % 2 == 0 || half % 2 == 0 ? half : half + 1;
 }
+
+// "CenterCrop(size=(388, 388))", as torchvision prints it.
+inline std::string center_crop_text(int height, int width) {
+  return "CenterCrop(size=(" + std::to_string(height) + ", " + std::to_string(width) + "))";
+}
 }  // namespace detail
 
 // Named in shape errors: the size a crop asks for.
@@ -48,10 +53,7 @@ struct CenterCrop {
     using output_shape = Shape<In::dims[0], H, W>;
     static constexpr double flops = 0;
 
-    // As torchvision prints it.
-    static std::string describe() {
-      return "CenterCrop(size=(" + std::to_string(H) + ", " + std::to_string(W) + "))";
-    }
+    static std::string describe() { return detail::center_crop_text(H, W); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::constant_pad2d_forward(Dev{}, geometry, x, y, n, T(0));
     }

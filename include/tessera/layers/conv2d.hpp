@@ -49,11 +49,8 @@ struct Conv2d {
     ops::ConvPlan<Dev, T> plan;
 
     static std::string describe() {
-      std::string s = "Conv2d(" + std::to_string(In::dims[0]) + ", " + std::to_string(Out) +
-                      ", kernel_size=" + pair_text(Kernel) + ", stride=" + pair_text(Stride);
-      if (Padding) s += ", padding=" + pair_text(Padding);
-      if (Dilation != 1) s += ", dilation=" + pair_text(Dilation);
-      return s + (has_bias ? ")" : ", bias=False)");
+      return detail::conv_text("Conv2d", In::dims[0], Out, Kernel, Stride, Padding, 0, Dilation,
+                               has_bias);
     }
     template <class V>
     void visit(V& v) {

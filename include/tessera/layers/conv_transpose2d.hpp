@@ -49,12 +49,8 @@ struct ConvTranspose2d {
     ops::ConvPlan<Dev, T> plan;
 
     static std::string describe() {
-      std::string s = "ConvTranspose2d(" + std::to_string(In::dims[0]) + ", " + std::to_string(Out) +
-                      ", kernel_size=" + pair_text(Kernel) + ", stride=" + pair_text(Stride);
-      if (Padding) s += ", padding=" + pair_text(Padding);
-      if (OutputPadding) s += ", output_padding=" + pair_text(OutputPadding);
-      if (Dilation != 1) s += ", dilation=" + pair_text(Dilation);
-      return s + (has_bias ? ")" : ", bias=False)");
+      return detail::conv_text("ConvTranspose2d", In::dims[0], Out, Kernel, Stride, Padding,
+                               OutputPadding, Dilation, has_bias);
     }
     template <class V>
     void visit(V& v) {

@@ -27,7 +27,7 @@ struct Dropout {
 
     Mode mode;
 
-    static std::string describe() { return "Dropout(p=" + number_text(P) + ", inplace=False)"; }
+    static std::string describe() { return detail::text_with_number("Dropout(p=", P, ", inplace=False)"); }
     template <class V>
     void visit(V& v) {
       v.mode(mode);

@@ -31,7 +31,9 @@ struct Dropout2d {
 
     Mode mode;
 
-    static std::string describe() { return "Dropout2d(p=" + number_text(P) + ", inplace=False)"; }
+    static std::string describe() {
+      return detail::text_with_number("Dropout2d(p=", P, ", inplace=False)");
+    }
     template <class V>
     void visit(V& v) {
       v.mode(mode);

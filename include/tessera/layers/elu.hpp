@@ -16,7 +16,7 @@ struct ELU {
   }
   template <class In, class T, class Dev>
   struct Module : Activation<Module<In, T, Dev>, In, T, Dev, 3> {
-    static std::string describe() { return "ELU(alpha=" + number_text(Alpha) + ")"; }
+    static std::string describe() { return detail::text_with_number("ELU(alpha=", Alpha, ")"); }
     static ops::fn::Elu<T> fn() { return {T(Alpha)}; }
   };
 };

@@ -16,6 +16,13 @@
 
 namespace tessera {
 
+namespace detail {
+// "Embedding(10, 10)", as PyTorch prints it.
+inline std::string embedding_text(int count, int dim) {
+  return "Embedding(" + std::to_string(count) + ", " + std::to_string(dim) + ")";
+}
+}  // namespace detail
+
 template <int NumEmbeddings, int Dim>
 struct Embedding {
   static_assert(NumEmbeddings > 0 && Dim > 0,
@@ -39,9 +46,7 @@ struct Embedding {
 
     Param<T, Dev> weight;
 
-    static std::string describe() {
-      return "Embedding(" + std::to_string(NumEmbeddings) + ", " + std::to_string(Dim) + ")";
-    }
+    static std::string describe() { return detail::embedding_text(NumEmbeddings, Dim); }
     template <class V>
     void visit(V& v) {
       v.parameter("weight", weight, {NumEmbeddings, Dim}, Init::normal(0, 1));

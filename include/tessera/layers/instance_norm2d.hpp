@@ -12,6 +12,15 @@
 
 namespace tessera {
 
+namespace detail {
+// "InstanceNorm2d(64, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)", as
+// PyTorch prints it.
+inline std::string instance_norm2d_text(int channels, double eps, bool affine) {
+  return "InstanceNorm2d(" + std::to_string(channels) + ", eps=" + number_text(eps) +
+         ", momentum=0.1, affine=" + (affine ? "True" : "False") + ", track_running_stats=False)";
+}
+}  // namespace detail
+
 template <bool Affine = false, Decimal Eps = 1e-5>
 struct InstanceNorm2d {
   static_assert(Eps >= 0, "tessera: InstanceNorm2d needs eps >= 0");
@@ -40,10 +49,7 @@ struct InstanceNorm2d {
 
     Param<T, Dev> weight, bias;
 
-    static std::string describe() {
-      return "InstanceNorm2d(" + std::to_string(C) + ", eps=" + number_text(Eps) +
-             ", momentum=0.1, affine=" + (Affine ? "True" : "False") + ", track_running_stats=False)";
-    }
+    static std::string describe() { return detail::instance_norm2d_text(C, Eps, Affine); }
     template <class V>
     void visit(V& v) {
       if constexpr (Affine) {

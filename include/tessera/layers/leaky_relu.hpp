@@ -17,7 +17,9 @@ struct LeakyReLU {
   }
   template <class In, class T, class Dev>
   struct Module : Activation<Module<In, T, Dev>, In, T, Dev, 2> {
-    static std::string describe() { return "LeakyReLU(negative_slope=" + number_text(Slope) + ")"; }
+    static std::string describe() {
+      return detail::text_with_number("LeakyReLU(negative_slope=", Slope, ")");
+    }
     static ops::fn::LeakyRelu<T> fn() { return {T(Slope)}; }
   };
 };

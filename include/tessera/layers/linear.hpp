@@ -8,6 +8,14 @@
 
 namespace tessera {
 
+namespace detail {
+// "Linear(in_features=784, out_features=256, bias=True)", as PyTorch prints it.
+inline std::string linear_text(int in, int out, bool bias) {
+  return "Linear(in_features=" + std::to_string(in) + ", out_features=" + std::to_string(out) +
+         ", bias=" + (bias ? "True" : "False") + ")";
+}
+}  // namespace detail
+
 template <int Out, Bias B = with_bias>
 struct Linear {
   static_assert(Out > 0, "tessera: Linear needs a positive number of output features");
@@ -33,10 +41,7 @@ struct Linear {
 
     Param<T, Dev> weight, bias;
 
-    static std::string describe() {
-      return "Linear(in_features=" + std::to_string(in) + ", out_features=" + std::to_string(Out) +
-             ", bias=" + (has_bias ? "True" : "False") + ")";
-    }
+    static std::string describe() { return detail::linear_text(in, Out, has_bias); }
     template <class V>
     void visit(V& v) {
       v.parameter("weight", weight, {Out, in}, Init::fan_in_uniform(in));

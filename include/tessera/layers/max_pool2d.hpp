@@ -14,6 +14,15 @@
 
 namespace tessera {
 
+namespace detail {
+// "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)", as PyTorch prints
+// it.
+inline std::string max_pool2d_text(int kernel, int stride, int padding) {
+  return "MaxPool2d(kernel_size=" + std::to_string(kernel) + ", stride=" + std::to_string(stride) +
+         ", padding=" + std::to_string(padding) + ", dilation=1, ceil_mode=False)";
+}
+}  // namespace detail
+
 template <int Kernel, int Stride = Kernel, int Padding = 0>
 struct MaxPool2d {
   static_assert(Kernel > 0 && Stride > 0 && Padding >= 0,
@@ -49,10 +58,7 @@ struct MaxPool2d {
                   "tessera: MaxPool2d keeps argmax indices as the scalar type; this input plane has "
                   "more elements than it represents exactly");
 
-    static std::string describe() {
-      return "MaxPool2d(kernel_size=" + std::to_string(Kernel) + ", stride=" + std::to_string(Stride) +
-             ", padding=" + std::to_string(Padding) + ", dilation=1, ceil_mode=False)";
-    }
+    static std::string describe() { return detail::max_pool2d_text(Kernel, Stride, Padding); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev> keep, Context<T, Dev>&) {
       ops::max_pool2d_forward(Dev{}, geometry, x, y, keep, n);
     }

@@ -45,7 +45,9 @@ struct ReflectionPad2d {
     using output_shape = Shape<In::dims[0], out_h, out_w>;
     static constexpr double flops = 0;
 
-    static std::string describe() { return "ReflectionPad2d" + detail::pad_text(Left, Right, Top, Bottom); }
+    static std::string describe() {
+      return detail::pad_text("ReflectionPad2d", Left, Right, Top, Bottom);
+    }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::reflection_pad2d_forward(Dev{}, geometry, x, y, n);
     }

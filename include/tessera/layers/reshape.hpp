@@ -11,6 +11,13 @@
 
 namespace tessera {
 
+namespace detail {
+// "Reshape<128, 16, 16>".
+inline std::string reshape_text(const int* dims, int rank) {
+  return "Reshape" + shape_text(dims, rank).substr(5);
+}
+}  // namespace detail
+
 template <SingleShape Target>
 struct Reshape {
   template <class In>
@@ -27,7 +34,7 @@ struct Reshape {
     using input_shape = In;
     using output_shape = Target;
     static constexpr double flops = 0;
-    static std::string describe() { return "Reshape" + Target::to_string().substr(5); }
+    static std::string describe() { return detail::reshape_text(Target::dims.data(), Target::rank); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::copy(Dev{}, x, y, std::size_t(n) * In::size);
     }

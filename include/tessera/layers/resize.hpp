@@ -13,6 +13,15 @@
 
 namespace tessera {
 
+namespace detail {
+// "Resize(size=(64, 64), interpolation=bilinear, max_size=None, antialias=False)", as
+// torchvision's transforms.Resize prints itself.
+inline std::string resize_text(int height, int width, UpsampleMode mode) {
+  return "Resize(size=(" + std::to_string(height) + ", " + std::to_string(width) +
+         "), interpolation=" + upsample_mode_text(mode) + ", max_size=None, antialias=False)";
+}
+}  // namespace detail
+
 template <int H, int W, UpsampleMode Mode = UpsampleMode::bilinear>
 struct Resize {
   static_assert(H > 0 && W > 0, "tessera: Resize needs a positive target height and width");
@@ -33,11 +42,7 @@ struct Resize {
     using output_shape = Shape<In::dims[0], H, W>;
     static constexpr double flops = detail::resample_flops<Mode> * output_shape::size;
 
-    // As torchvision's transforms.Resize prints itself.
-    static std::string describe() {
-      return "Resize(size=(" + std::to_string(H) + ", " + std::to_string(W) +
-             "), interpolation=" + detail::upsample_mode_text(Mode) + ", max_size=None, antialias=False)";
-    }
+    static std::string describe() { return detail::resize_text(H, W, Mode); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
     }

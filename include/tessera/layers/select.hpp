@@ -16,6 +16,15 @@
 
 namespace tessera {
 
+namespace detail {
+// "Select(1, 0)".
+inline std::string select_text(const std::size_t* positions, std::size_t count) {
+  std::string s = "Select(";
+  for (std::size_t k = 0; k < count; ++k) s += (k ? ", " : "") + std::to_string(positions[k]);
+  return s + ")";
+}
+}  // namespace detail
+
 template <std::size_t... I>
 struct Select {
   static_assert(sizeof...(I) > 0, "tessera: Select needs at least one position");
@@ -38,10 +47,8 @@ struct Select {
     static constexpr double flops = 0;
 
     static std::string describe() {
-      std::string s = "Select(";
-      bool first = true;
-      ((s += (first ? "" : ", ") + std::to_string(I), first = false), ...);
-      return s + ")";
+      static constexpr std::array<std::size_t, sizeof...(I)> positions{I...};
+      return detail::select_text(positions.data(), positions.size());
     }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       // The chosen tensors, each n samples long, one after the other: a pack's layout.

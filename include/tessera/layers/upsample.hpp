@@ -19,6 +19,12 @@ inline std::string upsample_mode_text(UpsampleMode mode) {
   return mode == UpsampleMode::nearest ? "nearest" : "bilinear";
 }
 
+// "Upsample(scale_factor=2.0, mode='nearest')", as PyTorch prints it.
+inline std::string upsample_text(int scale, UpsampleMode mode) {
+  return "Upsample(scale_factor=" + std::to_string(scale) + ".0, mode='" + upsample_mode_text(mode) +
+         "')";
+}
+
 // Resamples with the op of the mode; the geometry carries the sizes and any scale factor.
 template <UpsampleMode Mode, class Dev, class X, class Y>
 void resample_forward(const ops::ResampleGeometry& g, X x, Y y, index n) {
@@ -65,10 +71,7 @@ struct Upsample {
     static constexpr double flops = detail::resample_flops<Mode> * output_shape::size;
 
     // As PyTorch 2 prints it (1.13 leaves the quotes out of the mode).
-    static std::string describe() {
-      return "Upsample(scale_factor=" + std::to_string(Scale) + ".0, mode='" +
-             detail::upsample_mode_text(Mode) + "')";
-    }
+    static std::string describe() { return detail::upsample_text(Scale, Mode); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       detail::resample_forward<Mode, Dev>(geometry, x, y, n);
     }

@@ -13,10 +13,10 @@
 namespace tessera {
 
 namespace detail {
-// "((1, 0, 1, 0))", as PyTorch prints the padding of its pad layers.
-inline std::string pad_text(int left, int right, int top, int bottom) {
-  return "((" + std::to_string(left) + ", " + std::to_string(right) + ", " + std::to_string(top) + ", " +
-         std::to_string(bottom) + "))";
+// "ZeroPad2d((1, 0, 1, 0))", as PyTorch prints its pad layers.
+inline std::string pad_text(std::string_view name, int left, int right, int top, int bottom) {
+  return std::string(name) + "((" + std::to_string(left) + ", " + std::to_string(right) + ", " +
+         std::to_string(top) + ", " + std::to_string(bottom) + "))";
 }
 }  // namespace detail
 
@@ -42,7 +42,7 @@ struct ZeroPad2d {
     using output_shape = Shape<In::dims[0], out_h, out_w>;
     static constexpr double flops = 0;
 
-    static std::string describe() { return "ZeroPad2d" + detail::pad_text(Left, Right, Top, Bottom); }
+    static std::string describe() { return detail::pad_text("ZeroPad2d", Left, Right, Top, Bottom); }
     void forward(Ptr<const T, Dev> x, Ptr<T, Dev> y, index n, Ptr<T, Dev>, Context<T, Dev>&) {
       ops::constant_pad2d_forward(Dev{}, geometry, x, y, n, T(0));
     }

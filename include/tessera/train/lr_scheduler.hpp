@@ -12,6 +12,9 @@
 //     return 1.0 - std::max(0, epoch + 1 - n_epochs) / double(n_decay + 1);
 //   });
 // (or a LinearLR(adam, 1, 0, n_decay + 1) constructed once n_epochs - 1 epochs have passed).
+// LambdaLR is a template on the rule's type, deduced as above; name it where it must be spelled
+// out: `std::make_unique<ts::LambdaLR<std::function<double(int)>>>(adam, rule)`. The header does
+// not include <functional> itself, which would cost every program that includes tessera.hpp.
 //
 // Each epoch's lr is the closed form PyTorch documents, base_lr * factor(epoch), not PyTorch's
 // recurrence (each lr from the previous one): the two agree to 1e-15 relative or better
@@ -19,16 +22,16 @@
 // closed form can jump to any epoch, which resuming needs: after loading a checkpoint, construct
 // the optimizer and scheduler as before and call set_last_epoch with the saved last_epoch().
 //
-// A scheduler drives its optimizer through Optimizer::set_lr and keeps a pointer to it, so the
-// optimizer must outlive it and stay where it is (not moved). One scheduler per optimizer: a second
+// A scheduler drives its optimizer through set_lr (LrControl, which every Optimizer<T, Dev> is)
+// and keeps a pointer to it, so the optimizer must outlive it and stay where it is (not moved). One scheduler per optimizer: a second
 // would overwrite the first's lr rather than compose with it (PyTorch's chaining is not offered).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "tessera/train/optimizer.hpp"
@@ -36,8 +39,8 @@
 namespace tessera {
 
 // What every scheduler shares: the base lr, the epoch, and setting the optimizer's lr. Not
-// templated on the optimizer's element type and device, so code can pick a scheduler at run time
-// (std::unique_ptr<LrScheduler>) whatever it trains.
+// templated on the optimizer's element type and device (it reaches the optimizer as LrControl), so
+// code can pick a scheduler at run time (std::unique_ptr<LrScheduler>) whatever it trains.
 class LrScheduler {
  public:
   virtual ~LrScheduler() = default;
@@ -56,7 +59,7 @@ class LrScheduler {
                                   std::to_string(epoch) + " is negative");
     last_epoch_ = epoch;
     last_lr_ = base_lr_ * factor(epoch);
-    set_lr_(last_lr_);
+    optimizer_->set_lr(last_lr_);
   }
 
   // The epoch the optimizer's lr is for: 0 after construction, +1 per step().
@@ -67,11 +70,8 @@ class LrScheduler {
   double base_lr() const { return base_lr_; }
 
  protected:
-  template <class T, class Dev>
-  LrScheduler(const char* name, Optimizer<T, Dev>& optimizer)
-      : name_(name),
-        base_lr_(optimizer.lr()),
-        set_lr_([o = &optimizer](double lr) { o->set_lr(lr); }) {}
+  LrScheduler(const char* name, LrControl& optimizer)
+      : name_(name), optimizer_(&optimizer), base_lr_(optimizer.lr()) {}
 
   // The multiple of the base lr at `epoch` (>= 0).
   virtual double factor(int epoch) const = 0;
@@ -87,8 +87,8 @@ class LrScheduler {
 
  private:
   const char* name_;
+  LrControl* optimizer_;
   double base_lr_;
-  std::function<void(double)> set_lr_;
   int last_epoch_ = 0;
   double last_lr_ = 0;
 };
@@ -96,8 +96,7 @@ class LrScheduler {
 // base_lr * gamma^(epoch / step_size): the lr falls by gamma every step_size epochs.
 class StepLR final : public LrScheduler {
  public:
-  template <class T, class Dev>
-  StepLR(Optimizer<T, Dev>& optimizer, int step_size, double gamma = 0.1)
+  StepLR(LrControl& optimizer, int step_size, double gamma = 0.1)
       : LrScheduler("StepLR", optimizer), step_size_(step_size), gamma_(gamma) {
     require(step_size > 0, "step_size " + std::to_string(step_size), "must be > 0");
     // PyTorch accepts any gamma; a negative or non-finite one would make the lr one that every
@@ -118,8 +117,7 @@ class StepLR final : public LrScheduler {
 // there: a warm-up with the defaults (1/3 of the lr rising to all of it over 5 epochs), or a decay.
 class LinearLR final : public LrScheduler {
  public:
-  template <class T, class Dev>
-  LinearLR(Optimizer<T, Dev>& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0,
+  LinearLR(LrControl& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0,
            int total_iters = 5)
       : LrScheduler("LinearLR", optimizer),
         start_factor_(start_factor),
@@ -152,8 +150,7 @@ class LinearLR final : public LrScheduler {
 // at 1/3 of the lr.
 class ConstantLR final : public LrScheduler {
  public:
-  template <class T, class Dev>
-  ConstantLR(Optimizer<T, Dev>& optimizer, double factor = 1.0 / 3, int total_iters = 5)
+  ConstantLR(LrControl& optimizer, double factor = 1.0 / 3, int total_iters = 5)
       : LrScheduler("ConstantLR", optimizer), factor_(factor), total_iters_(total_iters) {
     require(factor >= 0 && factor <= 1, "factor " + std::to_string(factor), "must be in [0, 1]");
     // PyTorch does not check it, but then its recurrence applies the factor at epoch 0 and its
@@ -171,20 +168,35 @@ class ConstantLR final : public LrScheduler {
   int total_iters_;
 };
 
-// base_lr * lambda(epoch), for any rule (CycleGAN's above).
+// base_lr * lambda(epoch), for any rule callable as double(int epoch): a lambda (CycleGAN's above),
+// a function pointer or a std::function.
+template <class Rule>
 class LambdaLR final : public LrScheduler {
+  static_assert(std::is_invocable_r_v<double, const Rule&, int>,
+                "tessera: LambdaLR's rule must be callable as double(int epoch)");
+
  public:
-  template <class T, class Dev>
-  LambdaLR(Optimizer<T, Dev>& optimizer, std::function<double(int epoch)> lambda)
+  LambdaLR(LrControl& optimizer, Rule lambda)
       : LrScheduler("LambdaLR", optimizer), lambda_(std::move(lambda)) {
-    require(bool(lambda_), "lr_lambda", "is empty");
+    require(!empty(lambda_), "lr_lambda", "is empty");
     start();
   }
 
  private:
+  // A null function pointer, or a std::function holding nothing (its operator bool is explicit,
+  // where a lambda's conversion to bool, through a function pointer, is implicit and always true).
+  static bool empty(const Rule& rule) {
+    if constexpr (std::is_pointer_v<Rule>)
+      return rule == nullptr;
+    else if constexpr (std::is_constructible_v<bool, const Rule&> &&
+                       !std::is_convertible_v<const Rule&, bool>)
+      return !bool(rule);
+    else
+      return false;
+  }
   double factor(int epoch) const override { return lambda_(epoch); }
 
-  std::function<double(int)> lambda_;
+  Rule lambda_;
 };
 
 }  // namespace tessera

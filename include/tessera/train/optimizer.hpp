@@ -48,8 +48,22 @@ std::vector<TensorEntry<T, Dev>*> join_parameters(std::vector<TensorEntry<T, Dev
   return first;
 }
 
+// The learning rate of an optimizer, as a schedule reaches it: every Optimizer<T, Dev> is one, so
+// the schedulers (train/lr_scheduler.hpp) drive any optimizer without being templates themselves.
+class LrControl {
+ public:
+  virtual double lr() const = 0;
+  virtual void set_lr(double lr) = 0;
+
+ protected:
+  LrControl() = default;
+  LrControl(const LrControl&) = default;
+  LrControl& operator=(const LrControl&) = default;
+  ~LrControl() = default;
+};
+
 template <class T, class Dev = Cpu>
-class Optimizer {
+class Optimizer : public LrControl {
  public:
   using Entry = TensorEntry<T, Dev>;
 
@@ -76,9 +90,9 @@ class Optimizer {
     for (Entry* e : params_) ops::fill(Dev{}, e->grad, e->size(), T(0));
   }
 
-  virtual double lr() const = 0;
-  // For a learning-rate schedule.
-  virtual void set_lr(double lr) = 0;
+  // For a learning-rate schedule (LrControl).
+  double lr() const override = 0;
+  void set_lr(double lr) override = 0;
 
   const std::vector<Entry*>& parameters() const { return params_; }
   // How many updates parameter i has had.
