@@ -235,7 +235,7 @@ TEST_CASE("LayerNorm: state_dict names and counts and its description and shape 
   static_assert(ts::shape_ok<ts::LayerNorm<3>, ts::Shape<3, 4, 5>>);
   static_assert(std::is_same_v<decltype(ts::LayerNorm<4>::check<ts::Shape<3, 4, 5>>()),
                                ts::Rule<"LayerNorm<K> normalises the last K extents: K must be "
-                                        "from 1 to the input's rank",
+                                        "from 1 to the rank of the input",
                                         ts::layer_norm_dims<4>>>);
   static_assert(!ts::shape_ok<ts::LayerNorm<0>, ts::Shape<3, 4, 5>>);
   static_assert(!ts::shape_ok<ts::LayerNorm<-2>, ts::Shape<3>>);

@@ -36,7 +36,7 @@ struct LayerNorm {
       return Rule<"LayerNorm needs an input with at least one extent to normalise over">{};
     else if constexpr (LastDims != all_dims && (LastDims < 1 || LastDims > In::rank))
       return Rule<
-          "LayerNorm<K> normalises the last K extents: K must be from 1 to the input's rank",
+          "LayerNorm<K> normalises the last K extents: K must be from 1 to the rank of the input",
           layer_norm_dims<LastDims>>{};
     else
       return ShapeOk{};
