@@ -33,6 +33,7 @@
 #include "tessera/layers/global_avg_pool2d.hpp"
 #include "tessera/layers/identity.hpp"
 #include "tessera/layers/instance_norm2d.hpp"
+#include "tessera/layers/layer_norm.hpp"
 #include "tessera/layers/leaky_relu.hpp"
 #include "tessera/layers/linear.hpp"
 #include "tessera/layers/log_softmax.hpp"

@@ -24,6 +24,8 @@ TESSERA_OPAQUE_OP(void, batch_norm_forward)
 TESSERA_OPAQUE_OP(void, batch_norm_backward)
 TESSERA_OPAQUE_OP(void, instance_norm_forward)
 TESSERA_OPAQUE_OP(void, instance_norm_backward)
+TESSERA_OPAQUE_OP(void, layer_norm_forward)
+TESSERA_OPAQUE_OP(void, layer_norm_backward)
 TESSERA_OPAQUE_OP(void, dropout_forward)
 TESSERA_OPAQUE_OP(void, dropout_backward)
 TESSERA_OPAQUE_OP(void, embedding_forward)
@@ -87,6 +89,7 @@ struct ConvPlan<testing::Opaque, T> {
 #include "tessera/layers/global_avg_pool2d.hpp"
 #include "tessera/layers/identity.hpp"
 #include "tessera/layers/instance_norm2d.hpp"
+#include "tessera/layers/layer_norm.hpp"
 #include "tessera/layers/leaky_relu.hpp"
 #include "tessera/layers/linear.hpp"
 #include "tessera/layers/log_softmax.hpp"
@@ -131,7 +134,8 @@ using Zoo =
                    ts::FadeIn, ts::CenterCrop<4, 4>, ts::Resize<6, 6>, ts::Upsample<2>,
                    ts::Residual<ts::Sequential<ts::Conv2d<4, 3, 1, 1>, ts::InstanceNorm2d<>>>,
                    ts::Dropout2d<0.2>, ts::GlobalAvgPool2d, ts::BatchNorm1d<>, ts::Dropout<0.5>,
-                   ts::Linear<12>, ts::Reshape<Shape<3, 4>>, ts::Flatten, ts::LogSoftmax>;
+                   ts::Linear<12>, ts::Reshape<Shape<3, 4>>, ts::LayerNorm<1>,
+                   ts::LayerNorm<ts::all_dims, 1e-5, false>, ts::Flatten, ts::LogSoftmax>;
 using Packs = ts::Sequential<ts::Parallel<ts::Branches<ts::Linear<4>, ts::Linear<4>>, ts::Identity>,
                              ts::FlattenPack, ts::Select<2, 0>, ts::Cat>;
 using Spectral = ts::Sequential<ts::SpectralNorm<ts::Conv2d<4, 4, 2, 1>>, ts::LeakyReLU<0.1>, ts::Flatten,
