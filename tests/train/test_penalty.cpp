@@ -67,6 +67,17 @@ TEST_CASE("double_backward through InstanceNorm2d", "[penalty]") {
                      ts::Shape<4>>();
 }
 
+TEST_CASE("double_backward through LayerNorm", "[penalty]") {
+  // Over a whole sample, with and without its elementwise affine, and over the last extent only.
+  check_second_order<ts::Sequential<ts::Conv2d<3, 3, 1, 1>, ts::LayerNorm<>, ts::LeakyReLU<0.2>,
+                                    ts::Conv2d<2, 3, 2, 1>, ts::LayerNorm<1, 1e-5, false>, ts::Tanh,
+                                    ts::Flatten, ts::Linear<1>>,
+                     ts::Shape<2, 6, 6>>({.batch = 2, .coordinates = 12});
+  check_second_order<ts::Sequential<ts::Linear<12>, ts::Reshape<ts::Shape<3, 4>>, ts::LayerNorm<1>,
+                                    ts::Flatten, ts::Linear<2>>,
+                     ts::Shape<4>>();
+}
+
 namespace {
 // The penalty's own value at the model's parameters, for finite differences.
 template <class M, class F>

@@ -99,6 +99,9 @@ using Mlp = ts::Sequential<ts::Flatten, ts::Linear<16>, ts::LeakyReLU<0.2>, ts::
                            ts::Linear<1>>;
 using Conv = ts::Sequential<ts::Conv2d<4, 3, 2, 1>, ts::LeakyReLU<0.2>, ts::Conv2d<8, 3, 2, 1>, ts::ELU<>,
                             ts::Flatten, ts::Linear<1>>;
+using NormConv = ts::Sequential<ts::Conv2d<4, 3, 2, 1>, ts::LayerNorm<>, ts::LeakyReLU<0.2>,
+                                ts::Conv2d<4, 3, 1, 1>, ts::InstanceNorm2d<true>, ts::AvgPool2d<2>,
+                                ts::Flatten, ts::Linear<1>>;
 using R1Conv = ts::Sequential<ts::Conv2d<4, 3, 1, 1>, ts::Sigmoid, ts::Conv2d<2, 4, 2, 1>, ts::Flatten,
                               ts::Linear<1>>;
 
@@ -112,6 +115,12 @@ TEST_CASE("WGAN-GP critic loss of an MLP critic matches PyTorch", "[penalty][par
 TEST_CASE("WGAN-GP critic loss of a conv critic matches PyTorch", "[penalty][parity]") {
   check_case<Conv, ts::Shape<2, 8, 8>, float>("wgan_gp_conv", true);
   check_case<Conv, ts::Shape<2, 8, 8>, double>("wgan_gp_conv", true);
+}
+
+TEST_CASE("WGAN-GP critic loss of a LayerNorm and InstanceNorm critic matches PyTorch",
+          "[penalty][parity]") {
+  check_case<NormConv, ts::Shape<2, 8, 8>, float>("wgan_gp_norm", true);
+  check_case<NormConv, ts::Shape<2, 8, 8>, double>("wgan_gp_norm", true);
 }
 
 TEST_CASE("R1 loss of a conv critic matches PyTorch", "[penalty][parity]") {

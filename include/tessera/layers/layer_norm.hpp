@@ -96,6 +96,29 @@ struct LayerNorm {
                                Affine ? weight.value : nullptr, params ? weight.grad : nullptr,
                                params ? bias.grad : nullptr);
     }
+    // Second order: keep.tangent holds each group's mean(x') and mean(x-hat x') for
+    // tangent_backward; the normalisation's curvature makes dL/dx nonzero even without dy.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev>&) {
+      const index count = n * index(groups);
+      ops::layer_norm_tangent(Dev{}, x.value, x.tangent, Ptr<const T, Dev>(keep.value),
+                              Ptr<const T, Dev>(keep.value + std::size_t(count)), y.tangent,
+                              keep.tangent, keep.tangent + std::size_t(count), count, group_size,
+                              Affine ? weight.value : nullptr);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>>,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev>& cx) {
+      const bool params = Affine && cx.parameter_grads;
+      const index count = n * index(groups);
+      const Ptr<const T, Dev> k(keep.value), kt(keep.tangent);
+      ops::layer_norm_tangent_backward(
+          Dev{}, x.value, x.tangent, k, k + std::size_t(count), kt, kt + std::size_t(count),
+          dy.value, dy.tangent, dx.value, dx.tangent, count, group_size,
+          Affine ? weight.value : nullptr, params ? weight.grad : nullptr,
+          params ? bias.grad : nullptr);
+      return true;
+    }
   };
 };
 
