@@ -78,6 +78,34 @@ TEST_CASE("double_backward through LayerNorm", "[penalty]") {
                      ts::Shape<4>>();
 }
 
+TEST_CASE("double_backward through Branches, Parallel, Cat and CatBranches", "[penalty]") {
+  // A piecewise-linear branch (its dL/dx is zero from above) beside a curved one, each way.
+  check_second_order<ts::Sequential<ts::Linear<5>,
+                                    ts::Branches<ts::Sequential<ts::Linear<3>, ts::LeakyReLU<0.2>>,
+                                                 ts::Sequential<ts::Linear<2>, ts::Tanh>>,
+                                    ts::Cat, ts::Linear<1>>,
+                     ts::Shape<4>>();
+  check_second_order<
+      ts::Sequential<ts::Linear<5>,
+                     ts::Branches<ts::Sequential<ts::Linear<3>, ts::Tanh>,
+                                  ts::Sequential<ts::Linear<2>, ts::LeakyReLU<0.2>>>,
+                     ts::Parallel<ts::Sigmoid, ts::Linear<2>>, ts::Cat, ts::Linear<1>>,
+      ts::Shape<4>>();
+  check_second_order<
+      ts::Sequential<ts::Linear<5>,
+                     ts::Branches<ts::Sequential<ts::Linear<3>, ts::ELU<>>, ts::Linear<2>>,
+                     ts::Parallel<ts::Linear<2>, ts::Sequential<ts::Linear<3>, ts::Tanh>>, ts::Cat,
+                     ts::Linear<1>>,
+      ts::Shape<4>>();
+  // The skip connection of a U-Net critic: cat(x, inner(x)).
+  check_second_order<
+      ts::Sequential<
+          ts::Conv2d<2, 3, 1, 1>,
+          ts::CatBranches<ts::Identity, ts::Sequential<ts::Conv2d<3, 3, 1, 1>, ts::Tanh>>,
+          ts::Flatten, ts::Linear<1>>,
+      ts::Shape<1, 4, 4>>({.batch = 2, .coordinates = 12});
+}
+
 namespace {
 // The penalty's own value at the model's parameters, for finite differences.
 template <class M, class F>

@@ -33,6 +33,7 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
   static constexpr std::size_t inference_size = std::max({std::size_t{0}, inference_size_of<Modules>()...});
 
   std::tuple<Modules...> branches;
+  using children = std::tuple<Modules...>;
 
   template <std::size_t I>
   static constexpr std::size_t kept_offset() {
@@ -57,6 +58,23 @@ struct SideBySide<Derived, std::tuple<Specs...>, std::tuple<Modules...>> {
        ...);
     }(std::make_index_sequence<count>{});
   }
+  // Second order: branch I's tangents sit beside its values, at the same offsets.
+  template <class InputOf, class D, class Cx>
+  void tangent_all(InputOf input, D y, index n, D keep, Cx& cx) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (std::get<I>(branches).tangent(input(std::integral_constant<std::size_t, I>{}),
+                                     shifted(y, std::size_t(n) * pack_offset<I, output_shape>()), n,
+                                     shifted(keep, std::size_t(n) * kept_offset<I>()), cx),
+       ...);
+    }
+    (std::make_index_sequence<count>{});
+  }
+  // Both halves of a Dual moved by `by` elements; a null half (a zero gradient) stays null.
+  template <class P>
+  static Dual<P> shifted(Dual<P> d, std::size_t by) {
+    return {d.value ? P(d.value + by) : P{}, d.tangent ? P(d.tangent + by) : P{}};
+  }
+
   // Branch I gets its part of dy and writes its input gradient at `input_grad(I)`.
   template <class InputOf, class ConstP, class InputGradOf, class P, class Cx>
   void backward_all(InputOf input, ConstP y, ConstP dy, InputGradOf input_grad, index n, P keep,
@@ -113,6 +131,49 @@ struct Branches {
          ...);
       }(std::index_sequence_for<B...>{});
     }
+
+    // Second order, where every branch has it: the sum over the branches, both ways. A branch
+    // whose dL/dx is zero (it reports false) adds nothing; dx's value is written by the first that
+    // does not, and left alone when none does (returning false).
+    static constexpr bool second_order = (SecondOrder<bind_t<B, In, T, Dev>, T, Dev> && ...);
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev> & cx) requires second_order {
+      this->tangent_all([x](auto) { return x; }, y, n, keep, cx);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev> & cx) requires second_order {
+      const Dual<Ptr<T, Dev>> branch_dx{dx.value ? cx.gradients : Ptr<T, Dev>{},
+                                        dx.tangent ? cx.tangent_gradients : Ptr<T, Dev>{}};
+      Context<T, Dev> inner = after(cx, sizeof...(B) > 1 ? In::size : 0, n);
+      const std::size_t count = std::size_t(n) * In::size;
+      bool live = false;
+      auto branch = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        const std::size_t at = std::size_t(n) * pack_offset<I, typename Module::output_shape>();
+        const bool branch_live =
+            std::get<I>(this->branches)
+                .tangent_backward(
+                    x, Module::shifted(y, at), Module::shifted(dy, at), I == 0 ? dx : branch_dx, n,
+                    Module::shifted(keep, std::size_t(n) * Module::template kept_offset<I>()),
+                    inner);
+        if constexpr (I > 0) {
+          if (dx.tangent)
+            ops::accumulate(Dev{}, Ptr<const T, Dev>(branch_dx.tangent), dx.tangent, count);
+          if (branch_live && dx.value) {
+            if (live)
+              ops::accumulate(Dev{}, Ptr<const T, Dev>(branch_dx.value), dx.value, count);
+            else
+              ops::copy(Dev{}, Ptr<const T, Dev>(branch_dx.value), dx.value, count);
+          }
+        }
+        live = live || branch_live;
+      };
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (branch(std::integral_constant<std::size_t, I>{}), ...);
+      }
+      (std::index_sequence_for<B...>{});
+      return live;
+    }
   };
 };
 
@@ -153,6 +214,47 @@ struct Parallel {
             return dx ? dx + std::size_t(n) * pack_offset<decltype(i)::value, In>() : nullptr;
           },
           n, keep, cx);
+    }
+
+    // Second order, where every branch has it: each branch on its own part. When some branch's
+    // dL/dx is zero and another's is not, the zero part is written as zeros.
+    static constexpr bool second_order = []<std::size_t... I>(std::index_sequence<I...>) {
+      return (SecondOrder<bind_t<B, shape_at<I, In>, T, Dev, I>, T, Dev> && ...);
+    }
+    (std::index_sequence_for<B...>{});
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev> & cx) requires second_order {
+      this->tangent_all(
+          [x, n](auto i) {
+            return Module::shifted(x, std::size_t(n) * pack_offset<decltype(i)::value, In>());
+          },
+          y, n, keep, cx);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev> & cx) requires second_order {
+      bool lives[sizeof...(B)];
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((lives[I] =
+              std::get<I>(this->branches)
+                  .tangent_backward(
+                      Module::shifted(x, std::size_t(n) * pack_offset<I, In>()),
+                      Module::shifted(
+                          y, std::size_t(n) * pack_offset<I, typename Module::output_shape>()),
+                      Module::shifted(
+                          dy, std::size_t(n) * pack_offset<I, typename Module::output_shape>()),
+                      Module::shifted(dx, std::size_t(n) * pack_offset<I, In>()), n,
+                      Module::shifted(keep, std::size_t(n) * Module::template kept_offset<I>()),
+                      cx)),
+         ...);
+        if (!(lives[I] || ...) || !dx.value) return;
+        ((lives[I] ? void()
+                   : ops::fill(Dev{}, dx.value + std::size_t(n) * pack_offset<I, In>(),
+                               std::size_t(n) * shape_at<I, In>::size, T(0))),
+         ...);
+      }
+      (std::index_sequence_for<B...>{});
+      return std::find(std::begin(lives), std::end(lives), true) != std::end(lives);
     }
   };
 };

@@ -71,6 +71,19 @@ struct Cat {
         ops::concat_backward(Dev{}, dy, grads, sizes, n);
       }(std::make_index_sequence<In::count>{});
     }
+    // Second order: a copy, linear, so the tangents are joined and split as the values are.
+    void tangent(Dual<Ptr<const T, Dev>> x, Dual<Ptr<T, Dev>> y, index n, Dual<Ptr<T, Dev>> keep,
+                 Context<T, Dev>& cx) {
+      forward(x.tangent, y.tangent, n, keep.tangent, cx);
+    }
+    bool tangent_backward(Dual<Ptr<const T, Dev>> x, Dual<Ptr<const T, Dev>> y,
+                          Dual<Ptr<const T, Dev>> dy, Dual<Ptr<T, Dev>> dx, index n,
+                          Dual<Ptr<T, Dev>> keep, Context<T, Dev>& cx) {
+      backward(x.tangent, y.tangent, dy.tangent, dx.tangent, n, keep.tangent, cx);
+      if (!dy.value) return false;
+      backward(x.value, y.value, dy.value, dx.value, n, keep.value, cx);
+      return true;
+    }
   };
 };
 
