@@ -219,18 +219,22 @@ class Model {
   // input_gradient(dy) returns g = d<dy, output>/d(input), what
   // torch.autograd.grad(output, input, dy, create_graph=True) returns, valid until the next
   // forward or backward; the parameter gradients are left alone, and dy is copied.
+  // (The return type is deduced so that a Model of a pack input, which has no such View, still
+  // declares it: clang 16 checks a member's declared return type with the class.)
   template <class G>
-  View<In, const T, Dev> input_gradient(const G& dy) {
+  auto input_gradient(const G& dy) {
     static_assert(SingleShape<In> && SingleShape<Output>,
                   "tessera: input_gradient and double_backward take a model with one input and one "
                   "output");
-    run_backward(true, false, dy);
-    const index n = last_batch_;
-    if (tangent_arena_.size() < std::size_t(n) * tangent_per_sample)
-      tangent_arena_ = detail::zeroed<T, Dev>(std::size_t(n) * tangent_per_sample);
-    ops::copy(Dev{}, View<Output, const T, Dev>(dy).data(), tangent_dy(n), std::size_t(n) * Output::size);
-    input_gradient_ready_ = true;
-    return View<In, const T, Dev>(input_grad_data(n), n);
+    if constexpr (SingleShape<In> && SingleShape<Output>) {
+      run_backward(true, false, dy);
+      const index n = last_batch_;
+      if (tangent_arena_.size() < std::size_t(n) * tangent_per_sample)
+        tangent_arena_ = detail::zeroed<T, Dev>(std::size_t(n) * tangent_per_sample);
+      ops::copy(Dev{}, View<Output, const T, Dev>(dy).data(), tangent_dy(n), std::size_t(n) * Output::size);
+      input_gradient_ready_ = true;
+      return View<In, const T, Dev>(input_grad_data(n), n);
+    }
   }
   // Then, given dg = dL/dg for a loss L on that g, adds dL/d(parameter) to the gradients (unless
   // frozen), as loss.backward() does after autograd.grad(create_graph=True). It runs the model's
