@@ -16,13 +16,13 @@
 //                   5-critic-step settings in the same time.
 //   --variant gp    WGAN-GP (Gulrajani et al. 2017), the paper's settings: the WGAN loss plus
 //                   ts::gradient_penalty, lambda (||dD(x_hat)/dx_hat||_2 - 1)^2 at random points
-//                   between real and fake images (lambda 10, a second-order gradient), Adam lr 1e-4,
-//                   betas (0, 0.9), 5 critic steps per G step, no clipping; the critic has no
+//                   between real and fake images (lambda 10, a second-order gradient), Adam lr
+//                   1e-4, betas (0, 0.9), 5 critic steps per G step, no clipping; the critic has no
 //                   BatchNorm (the penalty is per sample, and BatchNorm mixes the batch's samples).
-// The three critics are the same pyramid (32 -> 16 -> 8 -> 4 -> 1, LeakyReLU 0.2), so the variants
-// differ only in how the critic is kept Lipschitz; all models start from DCGAN's initialisation,
-// as the WGAN code's weights_init does (for spectral normalisation a weight's scale only sets the
-// effective step size).
+// The three critics (common/wgan_critics.hpp) are the same pyramid (32 -> 16 -> 8 -> 4 -> 1,
+// LeakyReLU 0.2), so the variants differ only in how the critic is kept Lipschitz; all models start
+// from DCGAN's initialisation, as the WGAN code's weights_init does (for spectral normalisation a
+// weight's scale only sets the effective step size).
 //
 // The 28x28 images are padded to 32x32 with the background (-1, black: what 0 is before the
 // [-1, 1] scaling), not resized: every pixel stays as the data set has it (bilinear resizing
@@ -46,13 +46,13 @@
 #include <cstring>
 #include <iostream>
 #include <string>
-
 #include <tessera/tessera.hpp>
 #include <tessera/tools.hpp>
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
 #include "common/wasserstein.hpp"
+#include "common/wgan_critics.hpp"
 
 namespace ts = tessera;
 
@@ -64,35 +64,12 @@ using Generator32 = ts::Named<
                            ts::ConvTranspose2d<F, 4, 2, 1, 0, ts::no_bias>, ts::BatchNorm2d<>, ts::ReLU,      //
                            ts::ConvTranspose2d<1, 4, 2, 1, 0, ts::no_bias>, ts::Tanh>>;
 
-// The WGAN paper's DCGAN critic at 32x32 (models::WganCritic is the 64x64 one).
-template <int F>
-using ClipCritic32 = ts::Named<
-    "main", ts::Sequential<ts::Conv2d<F, 4, 2, 1, ts::no_bias>, ts::LeakyReLU<0.2>,                          //
-                           ts::Conv2d<F * 2, 4, 2, 1, ts::no_bias>, ts::BatchNorm2d<>, ts::LeakyReLU<0.2>,   //
-                           ts::Conv2d<F * 4, 4, 2, 1, ts::no_bias>, ts::BatchNorm2d<>, ts::LeakyReLU<0.2>,   //
-                           ts::Conv2d<1, 4, 1, 0, ts::no_bias>>>;
-
-// The same pyramid with every convolution spectrally normalised; biases back, since no BatchNorm
-// follows.
-template <int F>
-using SnCritic32 = ts::Named<
-    "main", ts::Sequential<ts::SpectralNorm<ts::Conv2d<F, 4, 2, 1>>, ts::LeakyReLU<0.2>,      //
-                           ts::SpectralNorm<ts::Conv2d<F * 2, 4, 2, 1>>, ts::LeakyReLU<0.2>,  //
-                           ts::SpectralNorm<ts::Conv2d<F * 4, 4, 2, 1>>, ts::LeakyReLU<0.2>,  //
-                           ts::SpectralNorm<ts::Conv2d<1, 4, 1, 0>>>>;
-
-// The same pyramid, plain, for the gradient penalty: biases back, no BatchNorm.
-template <int F>
-using GpCritic32 = ts::Named<
-    "main", ts::Sequential<ts::Conv2d<F, 4, 2, 1>, ts::LeakyReLU<0.2>,      //
-                           ts::Conv2d<F * 2, 4, 2, 1>, ts::LeakyReLU<0.2>,  //
-                           ts::Conv2d<F * 4, 4, 2, 1>, ts::LeakyReLU<0.2>,  //
-                           ts::Conv2d<1, 4, 1, 0>>>;
-
-// 32 rather than the WGAN code's 64: 0.56 forward GFLOPs a batch in place of 2.2 (measured: 2.7
-// times faster), so that a default run of about ten minutes gives clip's G, which takes one step
-// in five, some 1,900 steps rather than about 700.
-constexpr int width = 32;
+// The critics (ClipCritic32, SnCritic32, GpCritic32) and the width live in common/wgan_critics.hpp,
+// which benchmarks/bench_train.cpp times too.
+using examples::ClipCritic32;
+using examples::GpCritic32;
+using examples::SnCritic32;
+constexpr int width = examples::wgan_width;
 
 struct Settings {
   std::string variant = "clip";
