@@ -3,12 +3,6 @@
 // Data loading, images, plots and progress display are in tessera/tools.hpp (target tessera::tools).
 #pragma once
 
-#include "tessera/core/device.hpp"
-#include "tessera/core/module.hpp"
-#include "tessera/core/random.hpp"
-#include "tessera/core/shape.hpp"
-#include "tessera/core/tensor.hpp"
-
 #include "tessera/compose/branches.hpp"
 #include "tessera/compose/concat.hpp"
 #include "tessera/compose/mirror.hpp"
@@ -17,7 +11,14 @@
 #include "tessera/compose/sequential.hpp"
 #include "tessera/compose/ublock.hpp"
 #include "tessera/compose/unet.hpp"
-
+#include "tessera/core/device.hpp"
+#include "tessera/core/module.hpp"
+#include "tessera/core/random.hpp"
+#include "tessera/core/shape.hpp"
+#include "tessera/core/tensor.hpp"
+#include "tessera/core/threads.hpp"
+#include "tessera/io/safetensors.hpp"
+#include "tessera/io/weights.hpp"
 #include "tessera/layers/avg_pool2d.hpp"
 #include "tessera/layers/batch_norm1d.hpp"
 #include "tessera/layers/batch_norm2d.hpp"
@@ -50,10 +51,7 @@
 #include "tessera/layers/tanh.hpp"
 #include "tessera/layers/upsample.hpp"
 #include "tessera/layers/zero_pad2d.hpp"
-
 #include "tessera/model.hpp"
-#include "tessera/io/safetensors.hpp"
-#include "tessera/io/weights.hpp"
 #include "tessera/train/adam.hpp"
 #include "tessera/train/clip.hpp"
 #include "tessera/train/init.hpp"
