@@ -15,10 +15,16 @@ tessera's run had (OMP_NUM_THREADS there):
 
 --out also writes <out>/classifier.safetensors under the names tessera uses ("features.0.weight",
 ..., "classifier.bias"), which tessera's FashionScorer and the GAN examples' --scorer load.
+--weights FILE trains nothing: it loads such a file (examples/classifier's, say) and prints its
+test accuracy and the FID of all 60,000 training images (an independent check of tessera's
+numbers), and for scale the FID of one class's training images alone and of noise:
+
+    /usr/bin/python3 benchmarks/classifier_torch.py --weights classifier_output/classifier.safetensors
 """
 
 import argparse
 import gzip
+import json
 import pathlib
 import sys
 import time
@@ -53,6 +59,22 @@ class FashionClassifier(nn.Module):
 
     def forward(self, x):
         return self.classifier(self.features(x))
+
+
+def read_safetensors(path):
+    """The F32 tensors of a safetensors file (u64 header length, JSON header, data), by name."""
+    data = pathlib.Path(path).read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        assert entry["dtype"] == "F32", f"{path}: tensor {name} is {entry['dtype']}, not F32"
+        begin, end = entry["data_offsets"]
+        values = np.frombuffer(data[8 + length + begin:8 + length + end], dtype="<f4")
+        tensors[name] = torch.from_numpy(values.copy().reshape(entry["shape"]))
+    return tensors
 
 
 @torch.no_grad()
@@ -95,6 +117,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--out", default="", help="folder for classifier.safetensors (none if empty)")
+    parser.add_argument("--weights", default="", help="a classifier.safetensors to check instead of training")
     args = parser.parse_args()
     if args.epochs < 1 or args.batch < 1 or args.threads < 1 or not args.lr > 0:
         parser.error("--epochs, --batch and --threads must be at least 1 and --lr above 0")
@@ -108,6 +131,20 @@ def main():
     adam = torch.optim.Adam(model.parameters(), lr=args.lr)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
           f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+
+    if args.weights:
+        model.load_state_dict(read_safetensors(args.weights))  # strict: every name and shape
+        model.eval()
+        test = feature_stats(model, test_x)
+        print(f"{args.weights}: test accuracy {accuracy(model, test_x, test_y):.4f}; FID against the "
+              f"10000 test images: all 60000 training images {frechet(feature_stats(model, train_x), test):.3f}")
+        # What worse generators would score: one class only (complete mode collapse), and noise.
+        for c, name in ((0, "T-shirt/top"), (7, "sneaker")):
+            print(f"  the 6000 training images of class {c} ({name}) alone: "
+                  f"{frechet(feature_stats(model, train_x[train_y == c]), test):.1f}")
+        noise = torch.from_numpy(rng.uniform(-1, 1, size=(10000, 1, 28, 28)).astype(np.float32))
+        print(f"  10000 images of uniform noise in [-1, 1]: {frechet(feature_stats(model, noise), test):.1f}")
+        return
 
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):

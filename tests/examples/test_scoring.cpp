@@ -79,7 +79,7 @@ TEST_CASE(
   TempDir dir("tessera_scoring");
   write_ten_test_images(dir);
   const ScoreSettings settings{.scorer = ts::testing::formula_classifier_file(dir.path()),
-                               .samples = 600};
+                               .samples = 260};
   std::ostringstream out;
   GanScoring scoring(settings, dir.path(), out);
   REQUIRE(scoring.ready());
@@ -91,8 +91,8 @@ TEST_CASE(
   scoring.report(g, 11, tiny_generate(g, seen), /*conditional=*/true);
   CHECK(g.is_training());  // back as it was
   CHECK(seen.eval_mode);
-  CHECK(seen.chunks == std::vector<std::size_t>{250, 250, 100});
-  REQUIRE(seen.labels.size() == 600);
+  CHECK(seen.chunks == std::vector<std::size_t>{250, 10});
+  REQUIRE(seen.labels.size() == 260);
   for (std::size_t i = 0; i < seen.labels.size(); ++i)
     CHECK(seen.labels[i] == std::int64_t(i % 10));
 
@@ -107,7 +107,7 @@ TEST_CASE(
   CHECK_THAT(
       out.str(),
       Catch::StartsWith("score: FID " + examples::fixed(fid, 2) +
-                        " of 600 generated images against the 10 test images on the features of " +
+                        " of 260 generated images against the 10 test images on the features of " +
                         settings.scorer));
   CHECK_THAT(out.str(),
              Catch::Contains("; class accuracy " + examples::fixed(accuracy, 4) + "  ["));
@@ -118,7 +118,7 @@ TEST_CASE(
   Generated seen_again;
   second.report(g, 11, tiny_generate(g, seen_again), /*conditional=*/false);
   CHECK(seen_again.pixels == seen.pixels);
-  CHECK_THAT(again.str(), Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 600 "));
+  CHECK_THAT(again.str(), Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 260 "));
   CHECK_THAT(again.str(), !Catch::Contains("class accuracy"));
 }
 
