@@ -5,7 +5,10 @@
 //   --form 002  G with Linear + BatchNorm1d + LeakyReLU blocks 128-256-512-1024; D with dropout
 //               before LeakyReLU (the seed's (embedding, noise) order)
 // BCE, Adam lr 2e-4, betas (0.5, 0.999). samples_<epoch>.png is a grid of 10 rows, one class per
-// row (T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle boot).
+// row (T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle boot). At
+// the end it prints the FID of 10,000 generated images (1,000 of each class) on the features of
+// examples/classifier's network, and the fraction that the classifier puts in the class they were
+// drawn for (examples/common/scoring.hpp).
 //   cgan --form 004 --epochs 20 --out runs/cgan
 #include <string>
 
@@ -15,6 +18,7 @@
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
+#include "common/scoring.hpp"
 
 namespace ts = tessera;
 
@@ -24,6 +28,7 @@ struct Settings {
   ts::index batch = 100;
   std::uint64_t seed = 1;
   std::string out = "cgan_output", data = std::string(ts::data::fashion_mnist_default_dir), resume;
+  examples::ScoreSettings score;
 };
 
 template <class GSpec, class DSpec>
@@ -35,6 +40,7 @@ void train(const Settings& s) {
   using D = ts::Model<DSpec, ts::Shapes<Image, Label>>;
   using Score = typename D::Output;
   using Fake = typename G::Output;  // 004's G gives 28x28 without a channel axis: the same memory
+  examples::GanScoring scoring(s.score, s.data);
   examples::GanRun<G, D> run(s.seed, s.batch, s.out, s.data);
   if (!s.resume.empty()) run.resume(s.resume);
 
@@ -79,6 +85,19 @@ void train(const Settings& s) {
     return ts::Tensor<Image>::from({images.data(), images.data() + images.size()});
   };
   run.train(s.epochs, step, sample, /*row=*/10);
+
+  scoring.report(
+      run.g, s.seed + 4,
+      [&](std::span<const std::int64_t> classes, ts::Generator& rng) {
+        const auto n = ts::index(classes.size());
+        ts::Tensor<Noise> noise(n);
+        ts::Tensor<Label> asked(n);
+        for (float& v : noise.span()) v = float(rng.normal());
+        for (ts::index i = 0; i < n; ++i) asked[std::size_t(i)] = float(classes[std::size_t(i)]);
+        const auto images = run.g.predict(noise, asked);
+        return ts::Tensor<Image>::from({images.data(), images.data() + images.size()});
+      },
+      /*conditional=*/true);
 }
 
 int main(int argc, char** argv) {
@@ -92,6 +111,7 @@ int main(int argc, char** argv) {
   flags.add("out", s.out, "output folder");
   flags.add("data", s.data, "folder of the Fashion-MNIST IDX files");
   flags.add("resume", s.resume, "checkpoint folder of an earlier run (<out>/checkpoint) to continue from");
+  examples::add_score_flags(flags, s.score);
   flags.parse(argc, argv);
   return examples::guarded_main("cgan", [&] {
     if (s.form == "004")

@@ -3,7 +3,8 @@
 // 0.999), batch 100; each iteration a D step on a real and a fake batch (the fake detached), then
 // a G step through the updated D with the "real" label. Writes samples_<epoch>.png (a fixed batch
 // of noise, so the grids show one set of garments taking shape), losses.png, and a checkpoint of
-// G, D and both optimizers that --resume continues from.
+// G, D and both optimizers that --resume continues from. At the end it prints the FID of 10,000
+// generated images on the features of examples/classifier's network (examples/common/scoring.hpp).
 //   mlp_gan --epochs 30 --out runs/mlp
 #include <string>
 
@@ -12,6 +13,7 @@
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
+#include "common/scoring.hpp"
 
 namespace ts = tessera;
 
@@ -20,12 +22,14 @@ struct Settings {
   ts::index batch = 100;
   std::uint64_t seed = 1;
   std::string out = "mlp_gan_output", data = std::string(ts::data::fashion_mnist_default_dir), resume;
+  examples::ScoreSettings score;
 };
 
 void train(const Settings& s) {
   constexpr int latent = 64;
   using G = ts::Model<ts::models::MlpGanGenerator<>, ts::Shape<latent>>;
   using D = ts::Model<ts::models::MlpGanDiscriminator<>, ts::Shape<784>>;
+  examples::GanScoring scoring(s.score, s.data);
   examples::GanRun<G, D> run(s.seed, s.batch, s.out, s.data);
   if (!s.resume.empty()) run.resume(s.resume);
 
@@ -47,6 +51,17 @@ void train(const Settings& s) {
     return ts::Tensor<ts::Shape<1, 28, 28>>::from({images.data(), images.data() + images.size()});
   };
   run.train(s.epochs, step, sample);
+
+  scoring.report(
+      run.g, s.seed + 4,
+      [&](std::span<const std::int64_t> labels, ts::Generator& rng) {
+        ts::Tensor<ts::Shape<latent>> noise(ts::index(labels.size()));
+        for (float& v : noise.span()) v = float(rng.normal());
+        const auto images = run.g.predict(noise);
+        return ts::Tensor<ts::Shape<1, 28, 28>>::from(
+            {images.data(), images.data() + images.size()});
+      },
+      /*conditional=*/false);
 }
 
 int main(int argc, char** argv) {
@@ -59,6 +74,7 @@ int main(int argc, char** argv) {
   flags.add("out", s.out, "output folder");
   flags.add("data", s.data, "folder of the Fashion-MNIST IDX files");
   flags.add("resume", s.resume, "checkpoint folder of an earlier run (<out>/checkpoint) to continue from");
+  examples::add_score_flags(flags, s.score);
   flags.parse(argc, argv);
   return examples::guarded_main("mlp_gan", [&] { train(s); });
 }

@@ -113,6 +113,7 @@ struct ConvPlan<testing::Opaque, T> {
 #include "tessera/models/cyclegan.hpp"
 #include "tessera/models/dcgan.hpp"
 #include "tessera/models/dcgan_upsample.hpp"
+#include "tessera/models/fashion_classifier.hpp"
 #include "tessera/models/infogan.hpp"
 #include "tessera/models/mlp_gan.hpp"
 #include "tessera/models/patchgan.hpp"
@@ -200,6 +201,7 @@ TESSERA_ON_OPAQUE(models::CganGenerator002<>, Shapes<Shape<100>, Shape<>>)
 TESSERA_ON_OPAQUE(models::CganDiscriminator002<>, Shapes<Shape<1, 28, 28>, Shape<>>)
 TESSERA_ON_OPAQUE(models::WganCritic<>, Shape<3, 64, 64>)
 TESSERA_ON_OPAQUE(models::ConvAutoencoder<>, Shape<1, 28, 28>)
+TESSERA_ON_OPAQUE(models::FashionClassifier, Shape<1, 28, 28>)
 // Double precision takes the same paths.
 template class ts::Model<models::DcganDiscriminator<>, Shape<3, 64, 64>, Opaque, double>;
 template void exercise<models::DcganDiscriminator<>, Shape<3, 64, 64>, double>();
