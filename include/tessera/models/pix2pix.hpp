@@ -1,14 +1,16 @@
 // The pix2pix U-Net generators of seeds 003 and 000, each a stack of UBlocks, one line per level.
-//   Pix2PixGenerator003<>  the book's UNetGenerator: DownConvBlock = Conv(4, 2, 1) [+ InstanceNorm]
-//     + LeakyReLU(0.2) [+ Dropout(0.5) from the 4th]; UpConvBlock = ConvT(4, 2, 1) + InstanceNorm +
-//     ReLU [+ Dropout(0.5)], then cat(up, encoder feature); Upsample(x2), ZeroPad2d((1, 0, 1, 0)),
-//     Conv(2 nf, out, 4, padding 1), Tanh. 54,409,603 parameters at nf = 64. Names as the seed's
-//     class with its lists registered as nn.Sequential `layers`: "down_conv_layer_4.layers.0.weight",
-//     "up_conv_layer_1.layers.0.bias", "conv_layer_1.weight".
+//   Pix2PixGenerator003<>  the book's UNetGenerator (Depth 8 levels; fewer drop the inner ones):
+//     DownConvBlock = Conv(4, 2, 1) [+ InstanceNorm] + LeakyReLU(0.2) [+ Dropout(0.5) from 4th];
+//     UpConvBlock = ConvT(4, 2, 1) + InstanceNorm + ReLU [+ Dropout(0.5)], then cat(up, encoder
+//     feature); Upsample(x2), ZeroPad2d((1, 0, 1, 0)), Conv(2 nf, out, 4, padding 1), Tanh.
+//     54,409,603 parameters at nf = 64. Names as the seed's class with its lists registered as
+//     nn.Sequential `layers`: "down_conv_layer_4.layers.0.weight", "up_conv_layer_1.layers.0.bias",
+//     "conv_layer_1.weight".
 //   Pix2PixGenerator000<>  the course's G(3, 3, 64): blockUNet levels, BatchNorm, Dropout2d, no
 //     biases; 54,413,952 parameters. Names "layer2.layer2_conv.weight", "dlayer8.dlayer8_bn.bias":
 //     the seed's '%s.conv' sub-module names with the dot as an underscore (PyTorch refuses a dot).
 //   Model<models::Pix2PixGenerator003<>, Shape<3, 256, 256>> g;     // -> Shape<3, 256, 256>
+//   Model<models::Pix2PixGenerator003<1, 32, 5>, Shape<1, 32, 32>> g;  // 5 levels: 32x32 inputs
 #pragma once
 
 #include <type_traits>
