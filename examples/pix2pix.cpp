@@ -6,9 +6,11 @@
 // help. (Inpainting a masked garment would leave most pixels to copy, an easier and less telling
 // test of the conditional GAN.)
 //
-// Seed 003's models and losses: G is Pix2PixGenerator003 (the U-Net, here --depth 5 levels for
-// 32x32 and --nf 32 channels at the top, where the seed has 8 levels for 256x256 and 64), D the
-// PatchGAN Pix2PixDiscriminator003 on cat(edges, garment) (2 channels), logits. Per batch:
+// Seed 003's models and losses: G is Pix2PixGenerator003, the U-Net, here 5 levels deep for 32x32
+// with nf = 16 channels at the top (the seed: 8 levels for 256x256, nf 64); D is the PatchGAN
+// Pix2PixDiscriminator003 with 16 features (the seed's 64) on cat(edges, garment), 2 channels in,
+// one logit per patch (2x2 patches at 32x32, each seeing the whole image). Widths 16, not 32, so
+// that an epoch takes minutes on two cores: at 32 an iteration took 2.2 times as long. Per batch:
 //   D: 0.5 * (BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)), G(x) not differentiated into G;
 //   G: BCE(D(x, G(x)), 1) + lambda * L1(G(x), y), lambda 100, through the updated D (frozen);
 // both Adam lr 2e-4, betas (0.5, 0.999). The BCE is ts::bce_with_logits_loss (D ends in a conv).
