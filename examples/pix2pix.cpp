@@ -20,6 +20,8 @@
 // (pixels in [-1, 1]; printed, appended to heldout_l1.txt and plotted in heldout_l1.png),
 // triplets_<epoch>.png (32 test garments, each as edges | garment | G's output, four triplets per
 // row), losses.png and a checkpoint that --resume continues from.
+// Time: the default 3 epochs took 12 min 56 s on one thread of the 2-core development machine
+// beside other builds (4.4 to 7.3 iterations of 32 a second); held-out L1 0.107, 0.098, 0.095.
 //   pix2pix --out runs/pix2pix
 //   pix2pix --out runs/pix2pix --resume runs/pix2pix/checkpoint --epochs 6
 #include <algorithm>
@@ -157,8 +159,7 @@ void train(const Settings& s) {
     for (std::size_t e = 0; e < x.size(); ++e) x[e] = double(e + 1);
     ts::io::save_loss_plot(std::filesystem::path(s.out) / "heldout_l1.png",
                            {{"held-out L1", l1, x}},
-                           {.title = "pix2pix: mean |G(edges) - garment| on " +
-                                     std::to_string(n_test) + " test garments",
+                           {.title = "held-out L1, " + std::to_string(n_test) + " test garments",
                             .x_label = "epoch",
                             .y_label = "L1 (pixels in [-1, 1])"});
     std::cout << "epoch " << epoch << ": held-out L1 " << examples::fixed(l1.back()) << " on "
