@@ -173,6 +173,9 @@ class GanRun {
   }
 
   const std::vector<Losses>& history() const { return history_; }
+  // Epochs finished before the one in progress, a resumed checkpoint's included: in sample(), the
+  // epoch that is ending is epoch() + 1.
+  int epoch() const { return epoch_; }
 
  private:
   template <class Sample>

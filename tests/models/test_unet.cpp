@@ -2,17 +2,16 @@
 // models/pix2pix.hpp): the seed shapes and parameter counts proved at compile time, and forward
 // passes at reduced width against PyTorch (tests/fixtures/make_fixtures.py, MODEL_CASES), with the
 // weights loaded by Model::load from the state_dict PyTorch saved, so the names are checked too.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <tessera/compose/unet.hpp>
 #include <tessera/models/pix2pix.hpp>
 #include <tessera/models/unet.hpp>
 #include <tessera/tessera.hpp>
+#include <type_traits>
+#include <vector>
 
 #include "../support/fixtures.hpp"
 
@@ -51,6 +50,56 @@ static_assert(G003::parameter_count == 54'409'603);
 using G000 = ts::Model<models::Pix2PixGenerator000<>, ts::Shape<3, 256, 256>>;
 static_assert(G000::output_shape == ts::Shape<3, 256, 256>{});
 static_assert(G000::parameter_count == 54'413'952);
+
+// The seed-003 levels as written before Depth existed, by hand: Depth 8 must be this very type,
+// so the seed's names, count and PyTorch parity above and below are today's.
+template <int Nf>
+using HandLevels003 = ts::UBlock<
+    models::DownConvBlock003<2, 2 * Nf>,
+    ts::Inline<ts::UBlock<
+        models::DownConvBlock003<3, 4 * Nf>,
+        ts::Inline<ts::UBlock<
+            models::DownConvBlock003<4, 8 * Nf, true, true>,
+            ts::Inline<ts::UBlock<
+                models::DownConvBlock003<5, 8 * Nf, true, true>,
+                ts::Inline<ts::UBlock<
+                    models::DownConvBlock003<6, 8 * Nf, true, true>,
+                    ts::Inline<ts::UBlock<
+                        models::DownConvBlock003<7, 8 * Nf, true, true>,
+                        ts::Inline<ts::UBlock<
+                            models::DownConvBlock003<8, 8 * Nf, false, true>, ts::Innermost,
+                            models::UpConvBlock003<1, 8 * Nf, true>, models::Pix2PixMerge>>,
+                        models::UpConvBlock003<2, 8 * Nf, true>, models::Pix2PixMerge>>,
+                    models::UpConvBlock003<3, 8 * Nf, true>, models::Pix2PixMerge>>,
+                models::UpConvBlock003<4, 8 * Nf, true>, models::Pix2PixMerge>>,
+            models::UpConvBlock003<5, 4 * Nf>, models::Pix2PixMerge>>,
+        models::UpConvBlock003<6, 2 * Nf>, models::Pix2PixMerge>>,
+    models::UpConvBlock003<7, Nf>, models::Pix2PixMerge>;
+static_assert(std::is_same_v<models::Pix2PixLevels003<64>, HandLevels003<64>>);
+static_assert(
+    std::is_same_v<models::Pix2PixGenerator003<3, 1>, models::Pix2PixGenerator003<3, 1, 8>>);
+
+// Parameters of the seed-003 generator Depth levels deep, by closed form: a 4x4 convolution (or
+// transposed) from i to o channels has 16 i o + o; the widths are nf (1, 2, 4, 8, 8, 8, 8, 8);
+// up_conv_layer_(9 - K) reads the innermost down's output alone, or cat(the up below, enc K).
+constexpr long pix2pix003_parameters(long in, long out, long nf, int depth) {
+  constexpr long widths[8] = {1, 2, 4, 8, 8, 8, 8, 8};
+  auto conv = [](long i, long o) { return 16 * i * o + o; };
+  long total = conv(in, nf);  // down_conv_layer_1
+  for (int k = 2; k <= depth; ++k) total += conv(nf * widths[k - 2], nf * widths[k - 1]);
+  for (int k = depth; k >= 2; --k)
+    total += conv((k == depth ? 1 : 2) * nf * widths[k - 1], nf * widths[k - 2]);
+  return total + conv(2 * nf, out);  // conv_layer_1 on cat(dec, enc1)
+}
+static_assert(pix2pix003_parameters(3, 3, 64, 8) ==
+              54'409'603);  // the formula agrees with the seed
+using G003Depth5 = ts::Model<models::Pix2PixGenerator003<1, 32, 5>, ts::Shape<1, 32, 32>>;
+static_assert(G003Depth5::output_shape == ts::Shape<1, 32, 32>{});
+static_assert(G003Depth5::parameter_count == pix2pix003_parameters(1, 1, 32, 5));
+static_assert(G003Depth5::parameter_count == 4'164'289);
+using G003Depth2 = ts::Model<models::Pix2PixGenerator003<2, 4, 2>, ts::Shape<3, 12, 8>>;
+static_assert(G003Depth2::output_shape == ts::Shape<2, 12, 8>{});
+static_assert(G003Depth2::parameter_count == pix2pix003_parameters(3, 2, 4, 2));
 
 // A UBlock alone: cat(x, up(down(x))) and the swapped order.
 using Pair = ts::UBlock<ts::Conv2d<4, 4, 2, 1>, ts::Innermost, ts::ConvTranspose2d<5, 4, 2, 1>>;
@@ -164,6 +213,30 @@ TEST_CASE("pix2pix generators at width 1/64 match PyTorch", "[models][pix2pix][p
     CHECK(n.back() == "dlayer1.dlayer1_tconv.weight");
     check_pix2pix<models::Pix2PixGenerator000<3, 1>>("pix2pix_g000_small");
   }
+}
+
+TEST_CASE("pix2pix seed 003 at depth 5: the seed's outer names, and a 32x32 image through",
+          "[models][pix2pix]") {
+  G003Depth5 g;
+  const auto n = names(g);
+  // Levels 6 .. 8 and their ups (up_conv_layer_1 .. 3) are gone; the rest keep the seed's names.
+  const std::vector<std::string> first = {
+      "down_conv_layer_1.layers.0.weight", "down_conv_layer_1.layers.0.bias",
+      "down_conv_layer_2.layers.0.weight", "down_conv_layer_2.layers.0.bias"};
+  CHECK(std::vector<std::string>(n.begin(), n.begin() + 4) == first);
+  CHECK(has(n, "down_conv_layer_5.layers.0.weight"));
+  CHECK(!has(n, "down_conv_layer_6.layers.0.weight"));
+  CHECK(!has(n, "up_conv_layer_3.layers.0.weight"));
+  CHECK(has(n, "up_conv_layer_4.layers.0.weight"));
+  CHECK(has(n, "up_conv_layer_7.layers.0.bias"));
+  CHECK(n.back() == "conv_layer_1.bias");
+  CHECK(n.size() == 2 * 10);  // ten convolutions, each a weight and a bias; InstanceNorm has none
+  // up_conv_layer_4 reads enc5 alone (256 channels), not the seed's cat(dec3, enc5).
+  for (const auto& e : g.tensors())
+    if (e.name == "up_conv_layer_4.layers.0.weight") CHECK(e.dims == ts::Dims{256, 256, 4, 4});
+  g.eval();
+  const auto y = g.forward(pattern_input<ts::Shape<1, 32, 32>>(2));
+  for (float v : y.span()) REQUIRE((v > -1.0f && v < 1.0f));
 }
 
 TEST_CASE("UBlock on its own: cat(x, up(down(x))) in both orders", "[models][unet]") {
