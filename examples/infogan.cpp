@@ -2,11 +2,11 @@
 // a one-hot class c (10) and two continuous codes s (N(0, 1)); D scores it (adversarial head) and
 // recovers c and s from it (class and code heads), and the information loss (cross-entropy on c,
 // MSE on s) trains both, so that c and s come to mean something visible in the image.
-// Each iteration is the seed's three updates (examples/common/infogan.hpp): G through a frozen D
-// (MSE of D's score against 1), D on real (1) and those fakes (0), halved, and the information step
-// on fresh draws, whose Adam is a third one over G's and D's parameters together. All three Adams
-// lr 2e-4, betas (0.5, 0.999); batch 64; both models start from the seed's _weights_init
-// (ts::dcgan_init: conv weights N(0, 0.02), batch-norm weights N(1, 0.02), biases 0).
+// Each iteration is the seed's three updates (examples/common/infogan_step.hpp): G through a
+// frozen D (MSE of D's score against 1), D on real (1) and those fakes (0), halved, and the
+// information step on fresh draws, whose Adam is a third one over G's and D's parameters together.
+// All three Adams lr 2e-4, betas (0.5, 0.999); batch 64; both models start from the seed's
+// _weights_init (ts::dcgan_init: conv weights N(0, 0.02), batch-norm weights N(1, 0.02), biases 0).
 //   --class-head logits   D's class head gives logits to the cross-entropy (the better default;
 //                         SEEDS.md, "Details settled")
 //   --class-head softmax  the seed as written: softmax probabilities, which the cross-entropy
@@ -21,9 +21,13 @@
 //   code2_<epoch>.png    the same for code 2
 // and losses.png (D, G, information loss) and a checkpoint (G, D, the three Adams, the losses)
 // that --resume continues from.
-//   infogan --epochs 10 --out runs/infogan
-#include "common/infogan.hpp"
-
+//
+// G is the expensive part: 14.8 GFLOPs a forward of 64 (its 3x3 convolutions of 128 channels at
+// 16x16 and 32x32), run forward and backward twice an iteration. One epoch (937 iterations of 64)
+// took 27 minutes on one thread of the 2-core development machine while other jobs kept it loaded
+// (load average 4 to 7); hence one epoch by default, and --epochs 5 for the grids of
+// docs/examples.md.
+//   infogan --epochs 5 --out runs/infogan
 #include <iostream>
 #include <string>
 #include <tessera/models/infogan.hpp>
@@ -34,6 +38,7 @@
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
 #include "common/image_data.hpp"
+#include "common/infogan_step.hpp"
 
 namespace ts = tessera;
 

@@ -1,4 +1,4 @@
-// InfoGAN's iteration (examples/common/infogan.hpp) against seed 002's PyTorch train loop
+// InfoGAN's iteration (examples/common/infogan_step.hpp) against seed 002's PyTorch train loop
 // (tests/fixtures/make_infogan_fixtures.py): the same small G and D from the same weights, fed the
 // same draws for a few iterations, give PyTorch's three losses at every iteration, its weights and
 // running statistics at the end, and its Adams' running means of the gradients (which a gradient
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "../../examples/common/infogan.hpp"
+#include "../../examples/common/infogan_step.hpp"
 #include "../support/entries.hpp"
 #include "../support/fixtures.hpp"
 #include "../support/temp_dir.hpp"
