@@ -45,7 +45,6 @@
 // 8 minutes (clip) and 10 minutes (sn) on two quiet cores, 12 and 17 minutes on one thread.
 //   wgan --variant clip --out runs/wgan_clip
 //   wgan --variant sn --out runs/wgan_sn --epochs 20
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <tessera/tessera.hpp>
@@ -53,6 +52,7 @@
 
 #include "common/flags.hpp"
 #include "common/gan_run.hpp"
+#include "common/image_data.hpp"
 #include "common/scoring.hpp"
 #include "common/wasserstein.hpp"
 #include "common/wgan_critics.hpp"
@@ -88,13 +88,6 @@ struct Settings {
 
 using Noise = ts::Shape<100, 1, 1>;
 using Image = ts::Shape<1, 32, 32>;
-
-// The 28x28 batch in the middle of `framed`, whose 2-pixel frame holds -1 from its construction.
-void pad_into(ts::View<ts::Shape<1, 28, 28>, const float> images, ts::Tensor<Image>& framed) {
-  for (ts::index i = 0; i < images.batch(); ++i)
-    for (int y = 0; y < 28; ++y)
-      std::memcpy(framed.data() + (i * 32 + y + 2) * 32 + 2, images.data() + (i * 28 + y) * 28, 28 * sizeof(float));
-}
 
 // What sets the variants apart besides the critic and the optimizer.
 struct Variant {
@@ -134,7 +127,7 @@ void train(const Settings& s, const Options& options, const Variant& v) {
     // Which iteration of the whole run this is (the history holds those done, resumed ones too),
     // so that a resumed run takes its G steps where a straight one would.
     const bool g_step = (run.history().size() + 1) % std::size_t(v.critic_steps) == 0;
-    pad_into(images, real_images);
+    examples::pad_into(images, real_images);
     const ts::View<Image, const float> real(real_images.data(), n);
     const ts::View<Score> grad(grad_tensor.data(), n);
     run.noise(z);

@@ -28,19 +28,31 @@ namespace examples {
 
 namespace ts = tessera;
 
-// What one iteration reports: D's loss and G's and, for a Wasserstein critic, its estimate of the
-// distance between the real and the generated images, mean D(real) - mean D(fake) (the BCE GANs
-// have none).
+// What one iteration reports: D's loss and G's and, where the game has one, a third number: a
+// Wasserstein critic's estimate of the distance between the real and the generated images,
+// mean D(real) - mean D(fake), or InfoGAN's information loss (the BCE GANs have none).
 struct Losses {
   float d, g;
-  std::optional<float> distance = std::nullopt;
+  std::optional<float> third = std::nullopt;
 };
 
-// The words of losses.png: the BCE GANs' by default; a WGAN names its critic's loss and units.
+// The words of losses.png and of the progress line: the BCE GANs' by default; a WGAN names its
+// critic's loss and units, InfoGAN its information loss. `third_key` is the third number's short
+// name on the progress bar and in the epoch's summary.
 struct LossPlot {
   std::string title = "GAN losses";
-  std::string d = "D loss", g = "G loss", distance = "W estimate";
+  std::string d = "D loss", g = "G loss", third = "W estimate";
   std::string y_label = "BCE loss";
+  std::string third_key = "W";
+};
+
+// A sample grid of its own name: sample() at the end of an epoch returns one image Tensor (written
+// as samples_<epoch>.png) or a std::vector of these, each written as <name>_<epoch>.png (InfoGAN's
+// grids of fixed codes and of each code swept).
+template <class Images>
+struct NamedGrid {
+  std::string name;
+  Images images;
 };
 
 // One iteration of the standard (unconditional) GAN game with BCE, as the seeds train:
@@ -106,6 +118,12 @@ class GanRun {
   // The labels of the batch the step is working on.
   std::span<const std::int64_t> labels() const { return {labels_.data(), std::size_t(current_batch_)}; }
 
+  // An optimizer beyond G's and D's (InfoGAN's over both models' parameters), saved in each
+  // checkpoint as <name>.safetensors and loaded by resume(): register it before resume().
+  void checkpoint_optimizer(std::string name, ts::Optimizer<float>& optimizer) {
+    extra_optimizers_.push_back({std::move(name), &optimizer});
+  }
+
   // Loads models, optimizers, the epoch count and the loss history from a checkpoint folder that
   // end_of_epoch wrote (or its ".previous", left by a save killed between its two renames). The
   // whole folder is verified first: a file missing, truncated or from another save, a damaged
@@ -121,6 +139,8 @@ class GanRun {
     d.load(saved.file("d.safetensors"));
     g_optimizer.load(saved.file("g_optimizer.safetensors"));
     d_optimizer.load(saved.file("d_optimizer.safetensors"));
+    for (const auto& [name, optimizer] : extra_optimizers_)
+      optimizer->load(saved.file(name + ".safetensors"));
     epoch_ = progress.epochs;
     history_ = progress.history;
     resumed_from_ = saved.folder();
@@ -130,7 +150,8 @@ class GanRun {
   // Trains until `epochs` epochs are done in all (those of a resumed checkpoint count), calling
   // step(images) on each batch; step returns the batch's Losses (labels() has the batch's labels).
   // sample() returns the images for the grid at the end of each epoch (a Tensor of Shape<C, H, W>,
-  // values in [-1, 1]); its rows hold `row`. A checkpoint already past `epochs` is a UsageError.
+  // values in [-1, 1]), or several grids as a std::vector<NamedGrid<Tensor>>; their rows hold
+  // `row`. A checkpoint already past `epochs` is a UsageError.
   template <class Step, class Sample>
   void train(int epochs, Step step, Sample sample, int row = 8) {
     if (epoch_ > epochs)
@@ -145,10 +166,14 @@ class GanRun {
     const ts::index per_epoch = sampler_.batches();
     ts::ProgressBar progress(std::cout, per_epoch * (epochs - first));
     for (int e = 0; epoch_ < epochs; ++e, ++epoch_) {
-      // Each epoch's draws (order, noise) from its own seed: a resumed run repeats them exactly.
+      // Each epoch's draws (order, noise, and the models' own: dropout masks) from its own seeds,
+      // so that a resumed run repeats them exactly (a model's generator is not in its weights
+      // file).
       rng_.seed(seed_ + 2 + 1000003 * std::uint64_t(epoch_ + 1));
+      g.generator().seed(seed_ + 4 + 1000003 * std::uint64_t(epoch_ + 1));
+      d.generator().seed(seed_ + 5 + 1000003 * std::uint64_t(epoch_ + 1));
       sampler_.shuffle(rng_);
-      double sum_d = 0, sum_g = 0, sum_distance = 0;
+      double sum_d = 0, sum_g = 0, sum_third = 0;
       for (ts::index b = 0; b < per_epoch; ++b) {
         const auto real = sampler_.fill(b, data_, images_.view(), labels_);
         current_batch_ = real.batch();
@@ -157,16 +182,22 @@ class GanRun {
         sum_d += l.d;
         sum_g += l.g;
         const ts::index done = e * per_epoch + b + 1;
-        if (l.distance) {
-          sum_distance += *l.distance;
-          progress.update(done, {{"epoch", double(epoch_ + 1)}, {"loss_D", l.d}, {"loss_G", l.g}, {"W", *l.distance}});
+        if (l.third) {
+          sum_third += *l.third;
+          progress.update(done, {{"epoch", double(epoch_ + 1)},
+                                 {"loss_D", l.d},
+                                 {"loss_G", l.g},
+                                 {plot_.third_key, *l.third}});
         } else {
           progress.update(done, {{"epoch", double(epoch_ + 1)}, {"loss_D", l.d}, {"loss_G", l.g}});
         }
       }
-      progress.message("epoch " + std::to_string(epoch_ + 1) + ": mean loss_D " + std::to_string(sum_d / per_epoch) +
-                       ", loss_G " + std::to_string(sum_g / per_epoch) +
-                       (history_.back().distance ? ", W " + std::to_string(sum_distance / per_epoch) : ""));
+      progress.message("epoch " + std::to_string(epoch_ + 1) + ": mean loss_D " +
+                       std::to_string(sum_d / per_epoch) + ", loss_G " +
+                       std::to_string(sum_g / per_epoch) +
+                       (history_.back().third
+                            ? ", " + plot_.third_key + " " + std::to_string(sum_third / per_epoch)
+                            : ""));
       end_of_epoch(sample, row);
     }
     progress.finish();
@@ -183,18 +214,28 @@ class GanRun {
     g.eval();  // sampling in eval mode, as the seeds do
     const auto images = sample();
     g.train();
-    char name[32];
-    std::snprintf(name, sizeof name, "samples_%03d.png", epoch_ + 1);
-    ts::io::save_image_grid(images, out_ / name, {.nrow = row, .normalize = true, .value_range = {{-1.0f, 1.0f}}});
+    auto save_grid = [&](const std::string& prefix, const auto& grid) {
+      char number[32];
+      std::snprintf(number, sizeof number, "_%03d.png", epoch_ + 1);
+      ts::io::save_image_grid(grid, out_ / (prefix + number),
+                              {.nrow = row, .normalize = true, .value_range = {{-1.0f, 1.0f}}});
+    };
+    if constexpr (requires(const std::remove_cvref_t<decltype(images)>& grids) {
+                    grids.front().name;
+                  }) {
+      for (const auto& grid : images) save_grid(grid.name, grid.images);
+    } else {
+      save_grid("samples", images);
+    }
 
-    std::vector<double> d_losses, g_losses, distances;
+    std::vector<double> d_losses, g_losses, thirds;
     for (const auto& l : history_) {
       d_losses.push_back(l.d);
       g_losses.push_back(l.g);
-      distances.push_back(l.distance.value_or(std::nan("")));  // NaN: a gap in the line
+      thirds.push_back(l.third.value_or(std::nan("")));  // NaN: a gap in the line
     }
     std::vector<ts::io::PlotSeries> series{{plot_.d, d_losses}, {plot_.g, g_losses}};
-    if (history_.back().distance) series.push_back({plot_.distance, distances});
+    if (history_.back().third) series.push_back({plot_.third, thirds});
     ts::io::save_loss_plot(out_ / "losses.png", series,
                            {.title = plot_.title, .x_label = "iteration", .y_label = plot_.y_label, .smoothing = 50});
 
@@ -205,12 +246,14 @@ class GanRun {
     d.save(save.file("d.safetensors"));
     g_optimizer.save(save.file("g_optimizer.safetensors"));
     d_optimizer.save(save.file("d_optimizer.safetensors"));
+    for (const auto& [name, optimizer] : extra_optimizers_)
+      optimizer->save(save.file(name + ".safetensors"));
     std::ostringstream progress;
     progress.precision(9);  // floats read back exactly
     progress << "epochs " << epoch_ + 1 << "\niterations " << history_.size() << "\n";
     for (const auto& l : history_) {
       progress << l.d << " " << l.g;
-      if (l.distance) progress << " " << *l.distance;
+      if (l.third) progress << " " << *l.third;
       progress << "\n";
     }
     save.write_text("progress.txt", progress.str());
@@ -227,7 +270,7 @@ class GanRun {
   };
 
   // progress.txt of a verified checkpoint: "epochs <n>", "iterations <k>", then k lines of
-  // "<loss_D> <loss_G>" or, from a Wasserstein critic, "<loss_D> <loss_G> <distance>", agreeing
+  // "<loss_D> <loss_G>" or, from a game with a third number, "<loss_D> <loss_G> <third>", agreeing
   // with the manifest; each epoch had at least one batch and at most the data set's images.
   Progress read_progress(const ts::io::Checkpoint& saved) const {
     const auto path = saved.file("progress.txt");
@@ -258,15 +301,15 @@ class GanRun {
     while (std::getline(in, line)) {
       const std::string where = "line " + std::to_string(p.history.size() + 3);
       std::istringstream words(line);
-      std::string d, g, distance, rest;
-      if (!(words >> d >> g) || ((words >> distance) && (words >> rest)))
-        fail(where + " is not two losses (and a distance)");
+      std::string d, g, third, rest;
+      if (!(words >> d >> g) || ((words >> third) && (words >> rest)))
+        fail(where + " is not two losses (and a third number)");
       const auto dl = parse_loss(d), gl = parse_loss(g);
-      const auto wl = distance.empty() ? std::optional<float>() : parse_loss(distance);
-      if (!dl || !gl || (!distance.empty() && !wl))
-        fail(where + ": '" + line + "' is not two losses (and a distance)");
-      if (!p.history.empty() && p.history.front().distance.has_value() != wl.has_value())
-        fail(where + (wl ? " has a distance" : " has no distance") + ", unlike line 3");
+      const auto wl = third.empty() ? std::optional<float>() : parse_loss(third);
+      if (!dl || !gl || (!third.empty() && !wl))
+        fail(where + ": '" + line + "' is not two losses (and a third number)");
+      if (!p.history.empty() && p.history.front().third.has_value() != wl.has_value())
+        fail(where + (wl ? " has a third number" : " has no third number") + ", unlike line 3");
       p.history.push_back({*dl, *gl, wl});
     }
     if (std::int64_t(p.history.size()) != iterations)
@@ -290,6 +333,7 @@ class GanRun {
   std::vector<std::int64_t> labels_;
   ts::index current_batch_ = 0;
   std::vector<Losses> history_;
+  std::vector<std::pair<std::string, ts::Optimizer<float>*>> extra_optimizers_;
   int epoch_ = 0;
   std::filesystem::path resumed_from_;
 };

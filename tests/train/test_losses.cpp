@@ -2,7 +2,8 @@
 // targets, and PyTorch's value and input gradient for every reduction, including BCE's clamped
 // edges, extreme logits and per-pixel cross-entropy. Then the errors a user can make (labels out of
 // range, mismatched batches, probabilities outside [0, 1]), large batches that run on both cores
-// against a plain loop, and a loss feeding a model's backward.
+// against a plain loop, and a loss feeding a model's backward. Every loss runs again with a weight,
+// against PyTorch's numbers times that weight (`w * F.mse_loss(...)`).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -29,6 +30,15 @@ namespace {
 constexpr ts::Reduction reductions[] = {ts::Reduction::mean, ts::Reduction::sum,
                                         ts::Reduction::batch_mean};
 const char* const reduction_names[] = {"mean", "sum", "batch_mean"};
+// 1, and a weight whose product with every fixture number is inexact in float and double (and
+// negative, as a WGAN's -mean D(real) term is), so that a weight applied twice, or not at all, or
+// only to the value or the gradient, shows.
+constexpr double weights[] = {1.0, -0.37};
+
+std::vector<double> times(std::vector<double> values, double w) {
+  for (double& v : values) v *= w;
+  return values;
+}
 
 // The fixtures are float64; float reads them rounded, so its tolerance covers float's rounding of
 // the inputs as well as its own arithmetic (measured: 6e-7 relative at worst). Double agrees with
@@ -43,7 +53,7 @@ ts::Tensor<S, T> tensor_of(std::vector<T> values) {
   return ts::Tensor<S, T>::from(std::move(values));
 }
 
-// loss(input, target, grad, reduction) for a loss comparing element by element.
+// loss(input, target, grad, reduction, weight) for a loss comparing element by element.
 template <class S, class T, class Loss>
 void check_elementwise(const std::string& case_name, Loss loss) {
   INFO("case " << case_name << " (" << (std::is_same_v<T, float> ? "float" : "double") << ")");
@@ -51,16 +61,17 @@ void check_elementwise(const std::string& case_name, Loss loss) {
   const auto input = tensor_of<S, T>(fixture_values<T>(file, "input"));
   const auto target = tensor_of<S, T>(fixture_values<T>(file, "target"));
   ts::Tensor<S, T> grad(input.batch());
-  for (int k = 0; k < 3; ++k) {
-    const std::string r = reduction_names[k];
-    INFO("reduction " << r);
-    std::fill(grad.span().begin(), grad.span().end(), T(123));  // must be overwritten
-    const T value = loss(input.view(), target.view(), grad.view(), reductions[k]);
-    check_close(r + ".value", &value, std::vector<double>{fixture_scalar(file, r + ".value")},
-                relative_tolerance<T>, absolute_tolerance<T>);
-    check_close(r + ".grad", grad.data(), fixture_values<double>(file, r + ".grad"),
-                relative_tolerance<T>, absolute_tolerance<T>);
-  }
+  for (const double w : weights)
+    for (int k = 0; k < 3; ++k) {
+      const std::string r = reduction_names[k];
+      INFO("reduction " << r << ", weight " << w);
+      std::fill(grad.span().begin(), grad.span().end(), T(123));  // must be overwritten
+      const T value = loss(input.view(), target.view(), grad.view(), reductions[k], w);
+      check_close(r + ".value", &value, std::vector<double>{w * fixture_scalar(file, r + ".value")},
+                  relative_tolerance<T>, absolute_tolerance<T>);
+      check_close(r + ".grad", grad.data(), times(fixture_values<double>(file, r + ".grad"), w),
+                  relative_tolerance<T>, absolute_tolerance<T>);
+    }
 }
 
 template <class S, class T, class Loss>
@@ -70,16 +81,17 @@ void check_class_loss(const std::string& case_name, Loss loss) {
   const auto input = tensor_of<S, T>(fixture_values<T>(file, "input"));
   const std::vector<std::int64_t> labels = fixture_integers(file, "target");
   ts::Tensor<S, T> grad(input.batch());
-  for (int k = 0; k < 3; ++k) {
-    const std::string r = reduction_names[k];
-    INFO("reduction " << r);
-    std::fill(grad.span().begin(), grad.span().end(), T(123));
-    const T value = loss(input.view(), labels, grad.view(), reductions[k]);
-    check_close(r + ".value", &value, std::vector<double>{fixture_scalar(file, r + ".value")},
-                relative_tolerance<T>, absolute_tolerance<T>);
-    check_close(r + ".grad", grad.data(), fixture_values<double>(file, r + ".grad"),
-                relative_tolerance<T>, absolute_tolerance<T>);
-  }
+  for (const double w : weights)
+    for (int k = 0; k < 3; ++k) {
+      const std::string r = reduction_names[k];
+      INFO("reduction " << r << ", weight " << w);
+      std::fill(grad.span().begin(), grad.span().end(), T(123));
+      const T value = loss(input.view(), labels, grad.view(), reductions[k], w);
+      check_close(r + ".value", &value, std::vector<double>{w * fixture_scalar(file, r + ".value")},
+                  relative_tolerance<T>, absolute_tolerance<T>);
+      check_close(r + ".grad", grad.data(), times(fixture_values<double>(file, r + ".grad"), w),
+                  relative_tolerance<T>, absolute_tolerance<T>);
+    }
 }
 
 }  // namespace
@@ -87,12 +99,18 @@ void check_class_loss(const std::string& case_name, Loss loss) {
 TEMPLATE_TEST_CASE("Element-wise losses match PyTorch's values and gradients for every reduction",
                    "[train][loss]", float, double) {
   using T = TestType;
-  const auto bce = [](auto x, auto y, auto g, auto r) { return ts::bce_loss(x, y, g, r); };
-  const auto bce_logits = [](auto x, auto y, auto g, auto r) {
-    return ts::bce_with_logits_loss(x, y, g, r);
+  const auto bce = [](auto x, auto y, auto g, auto r, double w) {
+    return ts::bce_loss(x, y, g, r, w);
   };
-  const auto mse = [](auto x, auto y, auto g, auto r) { return ts::mse_loss(x, y, g, r); };
-  const auto l1 = [](auto x, auto y, auto g, auto r) { return ts::l1_loss(x, y, g, r); };
+  const auto bce_logits = [](auto x, auto y, auto g, auto r, double w) {
+    return ts::bce_with_logits_loss(x, y, g, r, w);
+  };
+  const auto mse = [](auto x, auto y, auto g, auto r, double w) {
+    return ts::mse_loss(x, y, g, r, w);
+  };
+  const auto l1 = [](auto x, auto y, auto g, auto r, double w) {
+    return ts::l1_loss(x, y, g, r, w);
+  };
   // Probabilities of exactly 0 and 1 and below float's range: logs clamped at -100,
   // gradients of 1e12.
   SECTION("BCE") {
@@ -114,11 +132,11 @@ TEMPLATE_TEST_CASE("Element-wise losses match PyTorch's values and gradients for
 TEMPLATE_TEST_CASE("Class losses match PyTorch per sample and per pixel", "[train][loss]", float,
                    double) {
   using T = TestType;
-  const auto cross_entropy = [](auto x, const auto& labels, auto g, auto r) {
-    return ts::cross_entropy_loss(x, labels, g, r);
+  const auto cross_entropy = [](auto x, const auto& labels, auto g, auto r, double w) {
+    return ts::cross_entropy_loss(x, labels, g, r, w);
   };
-  const auto nll = [](auto x, const auto& labels, auto g, auto r) {
-    return ts::nll_loss(x, labels, g, r);
+  const auto nll = [](auto x, const auto& labels, auto g, auto r, double w) {
+    return ts::nll_loss(x, labels, g, r, w);
   };
   // Logits of +-1000 and a row of -1000 everywhere.
   SECTION("cross-entropy, Shape<C>") {
@@ -143,18 +161,20 @@ TEMPLATE_TEST_CASE("The VAE's KL term matches PyTorch for mu and logvar", "[trai
   const auto mu = tensor_of<S, T>(fixture_values<T>(file, "mu"));
   const auto logvar = tensor_of<S, T>(fixture_values<T>(file, "logvar"));
   ts::Tensor<S, T> grad_mu(mu.batch()), grad_logvar(mu.batch());
-  for (int k = 0; k < 3; ++k) {
-    const std::string r = reduction_names[k];
-    INFO("reduction " << r);
-    const T value = ts::vae_kl_loss(mu.view(), logvar, grad_mu, grad_logvar, reductions[k]);
-    check_close(r + ".value", &value, std::vector<double>{fixture_scalar(file, r + ".value")},
-                relative_tolerance<T>, absolute_tolerance<T>);
-    check_close(r + ".grad_mu", grad_mu.data(), fixture_values<double>(file, r + ".grad_mu"),
-                relative_tolerance<T>, absolute_tolerance<T>);
-    check_close(r + ".grad_logvar", grad_logvar.data(),
-                fixture_values<double>(file, r + ".grad_logvar"), relative_tolerance<T>,
-                absolute_tolerance<T>);
-  }
+  for (const double w : weights)
+    for (int k = 0; k < 3; ++k) {
+      const std::string r = reduction_names[k];
+      INFO("reduction " << r << ", weight " << w);
+      const T value = ts::vae_kl_loss(mu.view(), logvar, grad_mu, grad_logvar, reductions[k], w);
+      check_close(r + ".value", &value, std::vector<double>{w * fixture_scalar(file, r + ".value")},
+                  relative_tolerance<T>, absolute_tolerance<T>);
+      check_close(r + ".grad_mu", grad_mu.data(),
+                  times(fixture_values<double>(file, r + ".grad_mu"), w), relative_tolerance<T>,
+                  absolute_tolerance<T>);
+      check_close(r + ".grad_logvar", grad_logvar.data(),
+                  times(fixture_values<double>(file, r + ".grad_logvar"), w), relative_tolerance<T>,
+                  absolute_tolerance<T>);
+    }
 }
 
 TEST_CASE("A label outside the classes throws std::out_of_range naming the label and its position",
@@ -201,6 +221,16 @@ TEST_CASE("Mismatched batches, label counts and probabilities are refused", "[tr
                     Catch::Contains("input 1.5") && Catch::Contains("element 2"));
   x[2] = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_AS(ts::bce_loss(x.view(), target, grad), std::invalid_argument);
+
+  // A weight must be a finite number; the message names the loss.
+  ts::Tensor<ts::Shape<4>> ok(3, 0.5f);
+  CHECK_THROWS_WITH(
+      ts::mse_loss(ok.view(), target, grad, ts::Reduction::mean, std::nan("")),
+      Catch::Contains("mse_loss") && Catch::Contains("weight") && Catch::Contains("finite"));
+  const std::vector<std::int64_t> three_labels{0, 1, 3};
+  CHECK_THROWS_WITH(ts::cross_entropy_loss(ok.view(), three_labels, grad, ts::Reduction::sum,
+                                           std::numeric_limits<double>::infinity()),
+                    Catch::Contains("cross_entropy_loss") && Catch::Contains("weight"));
 }
 
 TEST_CASE("Large batches, split over the cores, give what a plain loop gives", "[train][loss]") {

@@ -1,6 +1,8 @@
 // Losses for training. Each returns the loss and overwrites `grad` (shaped like the input) with
 // dL/d(input), ready for model.backward(grad). Values and gradients are torch.nn.functional's,
 // checked against PyTorch in tests/train/test_losses.cpp; docs/training.md shows them in use.
+// A last argument `weight` multiplies both, as PyTorch's `weight * F.mse_loss(...)` does: a GAN's
+// halved D loss, InfoGAN's lambda_con, without a pass over the gradient afterwards.
 // Inputs and gradients live on any device (the device of the first argument); the work is its ops'
 // (ops/loss), and only the loss value comes back to the host.
 //   ts::Tensor<ts::Shape<1>> grad(n);
@@ -8,6 +10,7 @@
 //   d.backward(grad);
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -60,15 +63,21 @@ inline void check_batch(const char* loss, const char* what, index got, index wan
                                 std::to_string(want) + ")");
 }
 
+// The factor the ops apply to every term and its gradient: the reduction's 1 / count times the
+// loss's weight, in double and rounded once, so that weight * loss is PyTorch's
+// `weight * F.mse_loss(...)` to the last place of T.
 template <class T>
-T reduction_scale(Reduction r, std::size_t elements, index batch) {
+T reduction_scale(const char* loss, Reduction r, std::size_t elements, index batch, double weight) {
+  if (!std::isfinite(weight))
+    throw std::invalid_argument(std::string("tessera::") + loss + ": the weight " +
+                                std::to_string(weight) + " is not a finite number");
   switch (r) {
     case Reduction::mean:
-      return T(1.0 / double(elements));
+      return T(weight / double(elements));
     case Reduction::sum:
-      return T(1);
+      return T(weight);
     case Reduction::batch_mean:
-      return T(1.0 / double(batch));
+      return T(weight / double(batch));
   }
   throw std::invalid_argument("tessera: unknown Reduction");
 }
@@ -106,20 +115,20 @@ void check_labels(const char* loss, std::span<const std::int64_t> labels, index 
 // A loss of (input, target) that compares element by element; op(dev, ...) is its ops:: function.
 template <TensorOrView X, class Op>
 scalar_of<X> elementwise_loss(const char* loss, const X& input, const_view_of<X> target,
-                              view_of<X> grad, Reduction r, Op op) {
+                              view_of<X> grad, Reduction r, double weight, Op op) {
   using T = scalar_of<X>;
   const const_view_of<X> x = input;
   check_batch(loss, "target", target.batch(), x.batch());
   check_batch(loss, "gradient", grad.batch(), x.batch());
   return op(device_of<X>{}, x.data(), target.data(), grad.data(), x.size(),
-            reduction_scale<T>(r, x.size(), x.batch()));
+            reduction_scale<T>(loss, r, x.size(), x.batch(), weight));
 }
 
 // The labels come from the host, where they are checked; a device whose memory the host does not
 // reach gets a copy for its op.
 template <TensorOrView X, class Op>
 scalar_of<X> class_loss(const char* loss, const X& input, std::span<const std::int64_t> labels,
-                        view_of<X> grad, Reduction r, Op op) {
+                        view_of<X> grad, Reduction r, double weight, Op op) {
   using T = scalar_of<X>;
   using S = typename X::shape;
   using Dev = device_of<X>;
@@ -129,7 +138,7 @@ scalar_of<X> class_loss(const char* loss, const X& input, std::span<const std::i
   constexpr std::size_t classes = std::size_t(S::dims[0]);
   auto run = [&](Ptr<const std::int64_t, Dev> device_labels) {
     return op(Dev{}, x.data(), device_labels, grad.data(), x.batch(), classes, S::size / classes,
-              reduction_scale<T>(r, labels.size(), x.batch()));
+              reduction_scale<T>(loss, r, labels.size(), x.batch(), weight));
   };
   if constexpr (HostMemory<Dev>) {
     return run(labels.data());
@@ -146,7 +155,7 @@ scalar_of<X> class_loss(const char* loss, const X& input, std::span<const std::i
 // std::invalid_argument, as PyTorch refuses it.
 template <TensorOrView X>
 scalar_of<X> bce_loss(const X& input, const_view_of<X> target, view_of<X> grad,
-                      Reduction r = Reduction::mean) {
+                      Reduction r = Reduction::mean, double weight = 1) {
   using Dev = device_of<X>;
   const const_view_of<X> x = input;
   const std::size_t i = ops::first_non_probability(Dev{}, x.data(), x.size());
@@ -158,7 +167,7 @@ scalar_of<X> bce_loss(const X& input, const_view_of<X> target, view_of<X> grad,
         " is not a probability in [0, 1] (is a Sigmoid missing? bce_with_logits_loss "
         "takes logits)");
   }
-  return detail::elementwise_loss("bce_loss", x, target, grad, r,
+  return detail::elementwise_loss("bce_loss", x, target, grad, r, weight,
                                   [](auto... a) { return ops::bce_loss(a...); });
 }
 
@@ -166,24 +175,24 @@ scalar_of<X> bce_loss(const X& input, const_view_of<X> target, view_of<X> grad,
 // binary_cross_entropy_with_logits). Prefer it to Sigmoid + bce_loss.
 template <TensorOrView X>
 scalar_of<X> bce_with_logits_loss(const X& logits, const_view_of<X> target, view_of<X> grad,
-                                  Reduction r = Reduction::mean) {
-  return detail::elementwise_loss("bce_with_logits_loss", logits, target, grad, r,
+                                  Reduction r = Reduction::mean, double weight = 1) {
+  return detail::elementwise_loss("bce_with_logits_loss", logits, target, grad, r, weight,
                                   [](auto... a) { return ops::bce_with_logits_loss(a...); });
 }
 
 // Mean squared error (F.mse_loss): LSGAN's adversarial loss, autoencoder reconstructions.
 template <TensorOrView X>
 scalar_of<X> mse_loss(const X& input, const_view_of<X> target, view_of<X> grad,
-                      Reduction r = Reduction::mean) {
-  return detail::elementwise_loss("mse_loss", input, target, grad, r,
+                      Reduction r = Reduction::mean, double weight = 1) {
+  return detail::elementwise_loss("mse_loss", input, target, grad, r, weight,
                                   [](auto... a) { return ops::mse_loss(a...); });
 }
 
 // Mean absolute error (F.l1_loss): pix2pix's and CycleGAN's reconstruction terms.
 template <TensorOrView X>
 scalar_of<X> l1_loss(const X& input, const_view_of<X> target, view_of<X> grad,
-                     Reduction r = Reduction::mean) {
-  return detail::elementwise_loss("l1_loss", input, target, grad, r,
+                     Reduction r = Reduction::mean, double weight = 1) {
+  return detail::elementwise_loss("l1_loss", input, target, grad, r, weight,
                                   [](auto... a) { return ops::l1_loss(a...); });
 }
 
@@ -192,8 +201,8 @@ scalar_of<X> l1_loss(const X& input, const_view_of<X> target, view_of<X> grad,
 // segmentation loss. A label outside [0, C) throws std::out_of_range naming it and its position.
 template <TensorOrView X>
 scalar_of<X> cross_entropy_loss(const X& logits, std::span<const std::int64_t> labels,
-                                view_of<X> grad, Reduction r = Reduction::mean) {
-  return detail::class_loss("cross_entropy_loss", logits, labels, grad, r,
+                                view_of<X> grad, Reduction r = Reduction::mean, double weight = 1) {
+  return detail::class_loss("cross_entropy_loss", logits, labels, grad, r, weight,
                             [](auto... a) { return ops::cross_entropy_loss(a...); });
 }
 
@@ -201,8 +210,8 @@ scalar_of<X> cross_entropy_loss(const X& logits, std::span<const std::int64_t> l
 // (F.nll_loss); labels as for cross_entropy_loss.
 template <TensorOrView X>
 scalar_of<X> nll_loss(const X& log_probs, std::span<const std::int64_t> labels, view_of<X> grad,
-                      Reduction r = Reduction::mean) {
-  return detail::class_loss("nll_loss", log_probs, labels, grad, r,
+                      Reduction r = Reduction::mean, double weight = 1) {
+  return detail::class_loss("nll_loss", log_probs, labels, grad, r, weight,
                             [](auto... a) { return ops::nll_loss(a...); });
 }
 
@@ -211,15 +220,15 @@ scalar_of<X> nll_loss(const X& log_probs, std::span<const std::int64_t> labels, 
 // next to a summed reconstruction loss; batch_mean gives the same per sample.
 template <TensorOrView X>
 scalar_of<X> vae_kl_loss(const X& mu, const_view_of<X> logvar, view_of<X> grad_mu,
-                         view_of<X> grad_logvar, Reduction r = Reduction::mean) {
+                         view_of<X> grad_logvar, Reduction r = Reduction::mean, double weight = 1) {
   using T = scalar_of<X>;
   const const_view_of<X> m = mu;
   detail::check_batch("vae_kl_loss", "logvar", logvar.batch(), m.batch());
   detail::check_batch("vae_kl_loss", "mu gradient", grad_mu.batch(), m.batch());
   detail::check_batch("vae_kl_loss", "logvar gradient", grad_logvar.batch(), m.batch());
-  return ops::vae_kl_loss(device_of<X>{}, m.data(), logvar.data(), grad_mu.data(),
-                          grad_logvar.data(), m.size(),
-                          detail::reduction_scale<T>(r, m.size(), m.batch()));
+  return ops::vae_kl_loss(
+      device_of<X>{}, m.data(), logvar.data(), grad_mu.data(), grad_logvar.data(), m.size(),
+      detail::reduction_scale<T>("vae_kl_loss", r, m.size(), m.batch(), weight));
 }
 
 }  // namespace tessera
