@@ -1,11 +1,14 @@
-// The pix2pix example's pairs (examples/pix2pix.cpp): a Fashion-MNIST garment padded to 32x32 and
-// its edge map, the "edges2shoes" task of the pix2pix paper on clothes. The edge map is the Sobel
-// gradient magnitude of the garment, thresholded to a line drawing: white (+1) lines on black (-1).
+// The pix2pix example's pairs (examples/pix2pix.cpp): a Fashion-MNIST garment padded to 32x32
+// (image_data.hpp's pad_into) and its edge map, the "edges2shoes" task of the pix2pix paper on
+// clothes. The edge map is the Sobel gradient magnitude of the garment, thresholded to a line
+// drawing: white (+1) lines on black (-1).
 #pragma once
 
 #include <cmath>
 #include <cstring>
 #include <tessera/tools.hpp>
+
+#include "image_data.hpp"
 
 namespace examples {
 
@@ -13,17 +16,6 @@ namespace ts = tessera;
 
 using Garment28 = ts::Shape<1, 28, 28>;
 using Image32 = ts::Shape<1, 32, 32>;
-
-// The 28x28 images in the middle of 32x32 ones with a 2-pixel frame of -1, the background (black),
-// as examples/wgan.cpp pads: no resampling, and 32 = 2^5 suits a 5-level U-Net.
-inline void pad_into(ts::View<Garment28, const float> images, ts::View<Image32> framed) {
-  for (ts::index i = 0; i < images.batch(); ++i) {
-    float* out = framed.data() + i * 1024;
-    for (int k = 0; k < 1024; ++k) out[k] = -1.0f;
-    for (int y = 0; y < 28; ++y)
-      std::memcpy(out + (y + 2) * 32 + 2, images.data() + (i * 28 + y) * 28, 28 * sizeof(float));
-  }
-}
 
 // Sobel on the brightness b = (v + 1) / 2 in [0, 1] of each 32x32 image, the outside read as
 // background (0): |G| = sqrt(Gx^2 + Gy^2), with Gx = [-1 0 1; -2 0 2; -1 0 1] and Gy its transpose.

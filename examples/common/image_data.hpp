@@ -28,24 +28,31 @@ inline FashionImages load_fashion_mnist_unit(ts::data::Split split,
   return data;
 }
 
-// The 28x28 batch `images` (in [-1, 1]) in the middle of `framed`, Shape<1, Size, Size>, whose
-// frame keeps what it holds: construct it with -1, the background (black: what 0 is before the
-// [-1, 1] scaling), so that every pixel stays as the data set has it (a bilinear resize by 8/7
-// softens the texture) and G only has to learn a constant frame. (ts::ZeroPad2d would pad with 0,
-// a grey frame in [-1, 1].)
+// The 28x28 batch `images` (in [-1, 1]) in the middle of `framed`, Shape<1, Size, Size>, with a
+// frame of -1, the background (black: what 0 is before the [-1, 1] scaling), so that every pixel
+// stays as the data set has it (a bilinear resize by 8/7 softens the texture) and G only has to
+// learn a constant frame. (ts::ZeroPad2d would pad with 0, a grey frame in [-1, 1].)
 template <int Size>
 void pad_into(ts::View<ts::Shape<1, 28, 28>, const float> images,
-              ts::Tensor<ts::Shape<1, Size, Size>>& framed) {
+              ts::View<ts::Shape<1, Size, Size>> framed) {
   static_assert(Size >= 28 && Size % 2 == 0,
                 "pad_into: the frame must be even and at least 28 pixels wide");
   constexpr int margin = (Size - 28) / 2;
   if (images.batch() > framed.batch())
     throw std::invalid_argument("pad_into: a batch of " + std::to_string(images.batch()) +
                                 " images for " + std::to_string(framed.batch()) + " frames");
-  for (ts::index i = 0; i < images.batch(); ++i)
+  for (ts::index i = 0; i < images.batch(); ++i) {
+    float* out = framed.data() + i * Size * Size;
+    std::fill_n(out, Size * Size, -1.0f);
     for (int y = 0; y < 28; ++y)
-      std::memcpy(framed.data() + (i * Size + y + margin) * Size + margin,
-                  images.data() + (i * 28 + y) * 28, 28 * sizeof(float));
+      std::memcpy(out + (y + margin) * Size + margin, images.data() + (i * 28 + y) * 28,
+                  28 * sizeof(float));
+  }
+}
+template <int Size>
+void pad_into(ts::View<ts::Shape<1, 28, 28>, const float> images,
+              ts::Tensor<ts::Shape<1, Size, Size>>& framed) {
+  pad_into(images, framed.view());
 }
 
 // Seconds since construction.

@@ -80,6 +80,15 @@ class GanScoring {
   }
 
   bool ready() const { return scorer_.has_value(); }
+  // The scorer, for an example that scores other images than a generator's (cyclegan's
+  // translations); nullptr when there is none, after the constructor said why.
+  ts::FashionScorer* scorer() {
+    if (!scorer_ && problem_ && settings_.samples != 0) {
+      out_ << "score: " << *problem_ << "\n";
+      problem_.reset();  // said once
+    }
+    return scorer_ ? &*scorer_ : nullptr;
+  }
 
   // Generates --score-samples images with generate(labels, rng), which returns labels.size()
   // images in [-1, 1] as a Tensor<Shape<1, 28, 28>> (a conditional generator draws class labels[i]

@@ -54,6 +54,7 @@
 #include "tessera/model.hpp"
 #include "tessera/train/adam.hpp"
 #include "tessera/train/clip.hpp"
+#include "tessera/train/image_pool.hpp"
 #include "tessera/train/init.hpp"
 #include "tessera/train/loss.hpp"
 #include "tessera/train/lr_scheduler.hpp"

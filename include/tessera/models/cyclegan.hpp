@@ -5,6 +5,11 @@
 // of the widely used PyTorch CycleGAN implementation ("model.10.conv_block.1.weight", ...).
 //   Model<models::CycleganGenerator<>, Shape<3, 256, 256>> g;      // 11,378,179 parameters
 //   Model<models::CycleganDiscriminator<>, Shape<3, 256, 256>> d;  // 2,764,737 parameters
+// The arguments of the PyTorch classes are template parameters: the generator's output channels,
+// residual blocks (n_blocks: 9 for 256x256, 6 for 128x128) and width Ngf (ngf, the stem's
+// channels, 2 Ngf and 4 Ngf after the two downsamplings); the discriminator's width (ndf). The
+// input channels are the input shape's. examples/cyclegan.cpp trains
+// CycleganGenerator<1, 6, 16> and CycleganDiscriminator<32> on 32x32 garments.
 #pragma once
 
 #include "tessera/compose/named.hpp"
@@ -28,15 +33,16 @@ using CycleganResidualBlock =
     Residual<Named<"conv_block", Sequential<ReflectionPad2d<1>, Conv2d<C, 3>, InstanceNorm2d<>, ReLU,
                                             ReflectionPad2d<1>, Conv2d<C, 3>, InstanceNorm2d<>>>>;
 
-template <int OutChannels = 3, int ResidualBlocks = 9>
-using CycleganGenerator = Named<
-    "model", Join<Sequential<ReflectionPad2d<3>, Conv2d<64, 7>, InstanceNorm2d<>, ReLU,           // stem
-                             Conv2d<128, 3, 2, 1>, InstanceNorm2d<>, ReLU,                         // down
-                             Conv2d<256, 3, 2, 1>, InstanceNorm2d<>, ReLU>,
-                  Repeat<ResidualBlocks, CycleganResidualBlock<256>>,
-                  Sequential<ConvTranspose2d<128, 3, 2, 1, 1>, InstanceNorm2d<>, ReLU,             // up
-                             ConvTranspose2d<64, 3, 2, 1, 1>, InstanceNorm2d<>, ReLU,
-                             ReflectionPad2d<3>, Conv2d<OutChannels, 7>, Tanh>>>;               // head
+template <int OutChannels = 3, int ResidualBlocks = 9, int Ngf = 64>
+using CycleganGenerator =
+    Named<"model",
+          Join<Sequential<ReflectionPad2d<3>, Conv2d<Ngf, 7>, InstanceNorm2d<>, ReLU,  // stem
+                          Conv2d<2 * Ngf, 3, 2, 1>, InstanceNorm2d<>, ReLU,            // down
+                          Conv2d<4 * Ngf, 3, 2, 1>, InstanceNorm2d<>, ReLU>,
+               Repeat<ResidualBlocks, CycleganResidualBlock<4 * Ngf>>,
+               Sequential<ConvTranspose2d<2 * Ngf, 3, 2, 1, 1>, InstanceNorm2d<>, ReLU,  // up
+                          ConvTranspose2d<Ngf, 3, 2, 1, 1>, InstanceNorm2d<>, ReLU,
+                          ReflectionPad2d<3>, Conv2d<OutChannels, 7>, Tanh>>>;  // head
 
 template <int Features = 64>
 using CycleganDiscriminator =
