@@ -6,7 +6,7 @@
 //
 // Seed 004's models, narrowed for 28-pixel garments: G is CycleganGenerator<1, 6, 16> (reflection-
 // padded 7x7 stem, two stride-2 convolutions, 6 residual blocks at 8x8, two transposed
-// convolutions; ngf 16 instead of 64, 6 blocks as the paper uses below 256x256; 0.41M parameters)
+// convolutions; ngf 16 instead of 64, 6 blocks as the paper uses below 256x256; 0.49M parameters)
 // and D is CycleganDiscriminator<32> (the 70x70 PatchGAN with ndf 32, its 2x2 patch scores
 // averaged; 0.69M). The seed's losses and optimizers (examples/common/cyclegan_step.hpp): LSGAN
 // (MSE), cycle L1 x 10, identity L1 x 5; one Adam (2e-4, betas 0.5, 0.999) over both generators,

@@ -77,6 +77,23 @@ TEST_CASE("CycleGAN generator names its residual blocks like the PyTorch impleme
   static_assert(decltype(g)::output_shape == ts::Shape<3, 32, 32>{});
 }
 
+TEST_CASE("CycleGAN's widths and block count are template parameters, counted as PyTorch does",
+          "[models]") {
+  // PyTorch's Generator(1, 1, n_residual_blocks=6) with ngf 16 and Discriminator(1) with ndf 32,
+  // built as seed 004 builds them (the counts from torch's parameters()): examples/cyclegan.cpp's.
+  using Small = ts::Model<models::CycleganGenerator<1, 6, 16>, ts::Shape<1, 32, 32>>;
+  using SmallD = ts::Model<models::CycleganDiscriminator<32>, ts::Shape<1, 32, 32>>;
+  STATIC_REQUIRE(Small::parameter_count == 490'945);
+  STATIC_REQUIRE(SmallD::parameter_count == 693'217);
+  STATIC_REQUIRE(ts::Model<models::CycleganGenerator<>, ts::Shape<3, 32, 32>>::parameter_count == 11'378'179);
+  Small g;
+  auto n = names(g);
+  CHECK(n[0] == "model.1.weight");
+  CHECK(std::find(n.begin(), n.end(), "model.15.conv_block.5.bias") != n.end());  // the 6th block
+  CHECK(n.back() == "model.23.bias");
+  static_assert(Small::output_shape == ts::Shape<1, 32, 32>{});
+}
+
 TEST_CASE("CGAN pair: noise and label in, image out; image and label in, probability out", "[models]") {
   CganG g;
   CHECK(names(g) == std::vector<std::string>{"label_emb.weight", "model.0.weight", "model.0.bias",

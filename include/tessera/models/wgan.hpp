@@ -2,8 +2,8 @@
 // Sigmoid, so that it scores rather than classifies; the names stay "main.0.weight", ...,
 // "main.11.weight", as in the discriminator it comes from. Weight clipping is
 // ts::clamp_parameters (train/clip.hpp), spectral normalisation the SpectralNorm wrapper
-// (layers/spectral_norm.hpp; examples/wgan.cpp uses both, on a 32x32 critic); the gradient
-// penalty needs second-order gradients, not built yet.
+// (layers/spectral_norm.hpp), the gradient penalty ts::gradient_penalty (train/penalty.hpp);
+// examples/wgan.cpp uses all three, on a 32x32 critic.
 //   Model<models::WganCritic<>, Shape<3, 64, 64>> critic;   // Shape<1, 1, 1>: 2,765,568 parameters
 // Where SEEDS.md is silent, chosen here:
 //   - the normalisation: BatchNorm2d by default (the DCGAN discriminator as it is, the WGAN paper's
