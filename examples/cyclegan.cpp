@@ -391,12 +391,13 @@ void train(const Settings& s) {
                                               {"cycle", l.cycle}});
     }
     ++history.epochs;
-    for (auto* schedule : {&g_schedule, &d_a_schedule, &d_b_schedule}) schedule->step();
     progress.message("epoch " + std::to_string(history.epochs) + ": mean D_A + D_B " +
                      std::to_string(sum_d / per_epoch) + ", G " +
                      std::to_string(sum_g / per_epoch) + " (cycle " +
                      std::to_string(sum_cycle / per_epoch) + "), lr " +
                      std::to_string(g_optimizer.lr()));
+    // The next epoch's lr (after the last epoch the rule gives 0 with --decay-epochs: never used).
+    for (auto* schedule : {&g_schedule, &d_a_schedule, &d_b_schedule}) schedule->step();
     evaluate(history.epochs);
     plot_losses();
     save_checkpoint();  // whole or not at all: a kill leaves the previous epoch's
