@@ -3,6 +3,12 @@
 // `self.main`, so the weights are named "main.0.weight", ... as in the tutorial.
 //   Model<models::DcganGenerator<>, Shape<100, 1, 1>> g;      // 3,576,704 parameters
 //   Model<models::DcganDiscriminator<>, Shape<3, 64, 64>> d;  // 2,765,568 parameters
+// The last template parameter is the image size, 32 or 64 (default 64, the tutorial's). At 32 each
+// model has one block fewer (G: 4 -> 8 -> 16 -> 32 with widths 4F, 2F, F; D: 32 -> 16 -> 8 -> 4 ->
+// 1), and the names follow the shorter nn.Sequential ("main.0.weight" ... "main.9.weight" in G,
+// "main.8.weight" last in D):
+//   Model<models::DcganGenerator<3, 64, 32>, Shape<100, 1, 1>> g;      // 3x32x32: 1,068,928 parameters
+//   Model<models::DcganDiscriminator<64, 32>, Shape<3, 32, 32>> d;     // 663,296 parameters
 #pragma once
 
 #include <type_traits>
