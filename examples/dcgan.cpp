@@ -1,6 +1,7 @@
 // Trains a DCGAN of the seeds on Fashion-MNIST, one channel, at 32x32 by default:
 //   --form 004  the PyTorch-tutorial DCGAN: transposed convolutions from 100x1x1 noise, DCGAN
-//               initialisation (conv weights N(0, 0.02), BatchNorm weights N(1, 0.02)), Adam lr 2e-4
+//               initialisation (conv weights N(0, 0.02), BatchNorm weights N(1, 0.02)),
+//               Adam lr 2e-4
 //   --form 003  the upsampling form: Linear from 64-d noise, nearest upsampling + 3x3 convolutions,
 //               dropout in D, Adam lr 1e-3 (the seed's)
 //   --size 32   the 28x28 images padded to 32x32 with the background (-1), as examples/wgan.cpp
@@ -16,16 +17,15 @@
 //
 // Time, batch 64, 004 form: at 32x32, 3.2 iterations a second on one thread (measured in a 45 s
 // smoke run with OMP_NUM_THREADS=1, on the 2-core machine while its other core was busy: about
-// 4.8 minutes an epoch of 937 iterations). Two cores are about 1.55 times one (wgan's measured
-// ratio), so about 3.1 minutes an epoch there, and the default 3 epochs about 9 to 10 minutes on
-// two quiet cores (15 on one thread). The 003 form at 32 runs at about 1.7 iterations a second on
-// one thread (some 9 minutes an epoch). At 64x64 an epoch of the 004 form takes about ten minutes
-// on two cores (0.6 s an iteration).
+// 4.8 minutes an epoch of 937 iterations; a later 10 s sample, under heavier load, gave 2.2). Two
+// cores are about 1.55 times one (wgan's measured ratio), so about 3.1 minutes an epoch there, and
+// the default 3 epochs about 9 to 10 minutes on two quiet cores (15 on one thread). The 003 form at
+// 32 runs at about 1.7 iterations a second on one thread (some 9 minutes an epoch). At 64x64 an
+// epoch of the 004 form takes about ten minutes on two cores (0.6 s an iteration).
 //   dcgan --out runs/dcgan
 //   dcgan --size 64 --epochs 1 --out runs/dcgan64
 #include <iostream>
 #include <string>
-
 #include <tessera/models/dcgan.hpp>
 #include <tessera/models/dcgan_upsample.hpp>
 #include <tessera/tools.hpp>
@@ -117,25 +117,28 @@ template <int Size>
 void train_form(const Settings& s) {
   namespace models = ts::models;
   if (s.form == "004")
-    train<models::DcganGenerator<1, 64, Size>, models::DcganDiscriminator<64, Size>, ts::Shape<100, 1, 1>, Size>(
-        s, 2e-4, true);
+    train<models::DcganGenerator<1, 64, Size>, models::DcganDiscriminator<64, Size>,
+          ts::Shape<100, 1, 1>, Size>(s, 2e-4, true);
   else if (s.form == "003")
-    train<models::DcganUpsampleGenerator<1, Size>, models::DcganUpsampleDiscriminator<>, ts::Shape<64>, Size>(
-        s, 1e-3, false);
+    train<models::DcganUpsampleGenerator<1, Size>, models::DcganUpsampleDiscriminator<>,
+          ts::Shape<64>, Size>(s, 1e-3, false);
   else
     throw std::invalid_argument("--form must be 004 or 003, not '" + s.form + "'");
 }
 
 int main(int argc, char** argv) {
   Settings s;
-  examples::Flags flags("dcgan", "Trains a seed DCGAN (004: transposed convolutions, 003: upsampling) on "
-                                 "Fashion-MNIST padded to 32x32 (or resized to 64x64); writes sample grids, a loss curve and a "
-                                 "checkpoint to the output folder.");
+  examples::Flags flags("dcgan",
+                        "Trains a seed DCGAN (004: transposed convolutions, 003: upsampling) on "
+                        "Fashion-MNIST padded to 32x32 (or resized to 64x64); writes sample grids, "
+                        "a loss curve and a checkpoint to the output folder.");
   flags.add("form", s.form, "004 (transposed convolutions) or 003 (upsampling)", {"004", "003"});
-  flags.add("size", s.size,
-            "image size: 32 (the 28x28 images framed with the background, one block fewer in G and D) or "
-            "64 (resized, bilinear: the PyTorch tutorial's size)",
-            {"32", "64"});
+  flags.add(
+      "size", s.size,
+      "image size: 32 (the 28x28 images framed with the background; 004: one block fewer in G and "
+      "D, "
+      "003: G's Linear projects to 8x8) or 64 (resized, bilinear: the PyTorch tutorial's size)",
+      {"32", "64"});
   flags.add("epochs", s.epochs, "passes over the 60,000 training images, in all (a resumed run's included)", examples::between(1, examples::max_epochs));
   flags.add("batch", s.batch, "images per batch", examples::between<ts::index>(1, 60000));
   flags.add("lr", s.lr, "Adam learning rate (0: 2e-4 for 004, 1e-3 for 003)", examples::between(0.0, 1.0));

@@ -1,13 +1,11 @@
 // The seed-004 models of SEEDS.md: shapes and parameter counts proved at compile time, PyTorch's
 // state_dict names, and a forward pass.
 #include <catch2/catch.hpp>
-
-#include <type_traits>
-
 #include <tessera/models/cgan.hpp>
 #include <tessera/models/cyclegan.hpp>
 #include <tessera/models/dcgan.hpp>
 #include <tessera/tessera.hpp>
+#include <type_traits>
 
 namespace ts = tessera;
 namespace models = tessera::models;
@@ -29,10 +27,12 @@ static_assert(DcganG32::parameter_count == 1'068'928);
 static_assert(DcganD32::output_shape == ts::Shape<1, 1, 1>{});
 static_assert(DcganD32::parameter_count == 663'296);
 // One channel, as examples/dcgan.cpp trains them (width 64), and examples/wgan.cpp's G (width 32).
-static_assert(ts::Model<models::DcganGenerator<1, 64, 32>, ts::Shape<100, 1, 1>>::parameter_count == 1'066'880);
-static_assert(ts::Model<models::DcganDiscriminator<64, 32>, ts::Shape<1, 32, 32>>::parameter_count == 661'248);
-static_assert(ts::Model<models::DcganGenerator<1, 32, 32>, ts::Shape<100, 1, 1>>::parameter_count == 369'600);
-static_assert(ts::Model<models::DcganDiscriminator<32, 32>, ts::Shape<1, 32, 32>>::parameter_count == 166'784);
+using Noise = ts::Shape<100, 1, 1>;
+using Gray32 = ts::Shape<1, 32, 32>;
+static_assert(ts::Model<models::DcganGenerator<1, 64, 32>, Noise>::parameter_count == 1'066'880);
+static_assert(ts::Model<models::DcganDiscriminator<64, 32>, Gray32>::parameter_count == 661'248);
+static_assert(ts::Model<models::DcganGenerator<1, 32, 32>, Noise>::parameter_count == 369'600);
+static_assert(ts::Model<models::DcganDiscriminator<32, 32>, Gray32>::parameter_count == 166'784);
 // Size 64 is the default: the tutorial's types, unchanged.
 static_assert(std::is_same_v<models::DcganGenerator<3, 64>, models::DcganGenerator<3, 64, 64>>);
 static_assert(std::is_same_v<models::DcganDiscriminator<>, models::DcganDiscriminator<64, 64>>);
@@ -88,16 +88,17 @@ TEST_CASE("DCGAN at 32x32: PyTorch's names, a forward pass", "[models]") {
   DcganG32 g;
   CHECK(names(g) == std::vector<std::string>{
                         "main.0.weight", "main.1.weight", "main.1.bias", "main.1.running_mean",
-                        "main.1.running_var", "main.1.num_batches_tracked", "main.3.weight", "main.4.weight",
-                        "main.4.bias", "main.4.running_mean", "main.4.running_var", "main.4.num_batches_tracked",
-                        "main.6.weight", "main.7.weight", "main.7.bias", "main.7.running_mean",
-                        "main.7.running_var", "main.7.num_batches_tracked", "main.9.weight"});
+                        "main.1.running_var", "main.1.num_batches_tracked", "main.3.weight",
+                        "main.4.weight", "main.4.bias", "main.4.running_mean", "main.4.running_var",
+                        "main.4.num_batches_tracked", "main.6.weight", "main.7.weight",
+                        "main.7.bias", "main.7.running_mean", "main.7.running_var",
+                        "main.7.num_batches_tracked", "main.9.weight"});
   DcganD32 d;
   CHECK(names(d) == std::vector<std::string>{
-                        "main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias", "main.3.running_mean",
-                        "main.3.running_var", "main.3.num_batches_tracked", "main.5.weight", "main.6.weight",
-                        "main.6.bias", "main.6.running_mean", "main.6.running_var", "main.6.num_batches_tracked",
-                        "main.8.weight"});
+                        "main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias",
+                        "main.3.running_mean", "main.3.running_var", "main.3.num_batches_tracked",
+                        "main.5.weight", "main.6.weight", "main.6.bias", "main.6.running_mean",
+                        "main.6.running_var", "main.6.num_batches_tracked", "main.8.weight"});
   g.eval();
   d.eval();
   ts::Tensor<ts::Shape<100, 1, 1>> z(2);

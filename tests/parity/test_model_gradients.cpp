@@ -100,7 +100,8 @@ TEST_CASE("gradients match PyTorch: DCGAN (seed 004 transposed-convolution form)
   check_gradients<models::DcganDiscriminator<2>, Shape<1, 64, 64>>("dcgan004_d", true);
 }
 
-TEST_CASE("gradients match PyTorch: DCGAN at 32x32 (one block fewer each side)", "[parity][backward]") {
+TEST_CASE("gradients match PyTorch: DCGAN at 32x32 (one block fewer each side)",
+          "[parity][backward]") {
   check_gradients<models::DcganGenerator<1, 2, 32>, Shape<8, 1, 1>>("dcgan004_g32", true);
   check_gradients<models::DcganDiscriminator<2, 32>, Shape<1, 32, 32>>("dcgan004_d32", true);
 }

@@ -7,8 +7,8 @@
 // model has one block fewer (G: 4 -> 8 -> 16 -> 32 with widths 4F, 2F, F; D: 32 -> 16 -> 8 -> 4 ->
 // 1), and the names follow the shorter nn.Sequential ("main.0.weight" ... "main.9.weight" in G,
 // "main.8.weight" last in D):
-//   Model<models::DcganGenerator<3, 64, 32>, Shape<100, 1, 1>> g;      // 3x32x32: 1,068,928 parameters
-//   Model<models::DcganDiscriminator<64, 32>, Shape<3, 32, 32>> d;     // 663,296 parameters
+//   Model<models::DcganGenerator<3, 64, 32>, Shape<100, 1, 1>> g;   // 1,068,928 parameters
+//   Model<models::DcganDiscriminator<64, 32>, Shape<3, 32, 32>> d;  // 663,296 parameters
 #pragma once
 
 #include <type_traits>
@@ -32,47 +32,54 @@ using DcganUp = Sequential<ConvTranspose2d<C, 4, 2, 1, 0, no_bias>, BatchNorm2d<
 namespace detail {
 
 template <int Channels, int Features>
-using DcganGenerator64 = Named<
-    "main", Sequential<ConvTranspose2d<Features * 8, 4, 1, 0, 0, no_bias>, BatchNorm2d<>, ReLU,  //
-                       ConvTranspose2d<Features * 4, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
-                       ConvTranspose2d<Features * 2, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
-                       ConvTranspose2d<Features, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,      //
-                       ConvTranspose2d<Channels, 4, 2, 1, 0, no_bias>, Tanh>>;
+using DcganGenerator64 =
+    Named<"main",
+          Sequential<ConvTranspose2d<Features * 8, 4, 1, 0, 0, no_bias>, BatchNorm2d<>, ReLU,  //
+                     ConvTranspose2d<Features * 4, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
+                     ConvTranspose2d<Features * 2, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
+                     ConvTranspose2d<Features, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,      //
+                     ConvTranspose2d<Channels, 4, 2, 1, 0, no_bias>, Tanh>>;
 
 // One up-block fewer: 4 -> 8 -> 16 -> 32, the widths 4F, 2F, F.
 template <int Channels, int Features>
-using DcganGenerator32 = Named<
-    "main", Sequential<ConvTranspose2d<Features * 4, 4, 1, 0, 0, no_bias>, BatchNorm2d<>, ReLU,  //
-                       ConvTranspose2d<Features * 2, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
-                       ConvTranspose2d<Features, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,      //
-                       ConvTranspose2d<Channels, 4, 2, 1, 0, no_bias>, Tanh>>;
+using DcganGenerator32 =
+    Named<"main",
+          Sequential<ConvTranspose2d<Features * 4, 4, 1, 0, 0, no_bias>, BatchNorm2d<>, ReLU,  //
+                     ConvTranspose2d<Features * 2, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,  //
+                     ConvTranspose2d<Features, 4, 2, 1, 0, no_bias>, BatchNorm2d<>, ReLU,      //
+                     ConvTranspose2d<Channels, 4, 2, 1, 0, no_bias>, Tanh>>;
 
 template <int Features>
-using DcganDiscriminator64 = Named<
-    "main", Sequential<Conv2d<Features, 4, 2, 1, no_bias>, LeakyReLU<0.2>,                     //
-                       Conv2d<Features * 2, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
-                       Conv2d<Features * 4, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
-                       Conv2d<Features * 8, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
-                       Conv2d<1, 4, 1, 0, no_bias>, Sigmoid>>;
+using DcganDiscriminator64 =
+    Named<"main",
+          Sequential<Conv2d<Features, 4, 2, 1, no_bias>, LeakyReLU<0.2>,                     //
+                     Conv2d<Features * 2, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
+                     Conv2d<Features * 4, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
+                     Conv2d<Features * 8, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
+                     Conv2d<1, 4, 1, 0, no_bias>, Sigmoid>>;
 
 // One down-block fewer: 32 -> 16 -> 8 -> 4 -> 1.
 template <int Features>
-using DcganDiscriminator32 = Named<
-    "main", Sequential<Conv2d<Features, 4, 2, 1, no_bias>, LeakyReLU<0.2>,                     //
-                       Conv2d<Features * 2, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
-                       Conv2d<Features * 4, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
-                       Conv2d<1, 4, 1, 0, no_bias>, Sigmoid>>;
+using DcganDiscriminator32 =
+    Named<"main",
+          Sequential<Conv2d<Features, 4, 2, 1, no_bias>, LeakyReLU<0.2>,                     //
+                     Conv2d<Features * 2, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
+                     Conv2d<Features * 4, 4, 2, 1, no_bias>, BatchNorm2d<>, LeakyReLU<0.2>,  //
+                     Conv2d<1, 4, 1, 0, no_bias>, Sigmoid>>;
 
 template <int Channels, int Features, int Size>
 struct DcganGeneratorOf {
   static_assert(Size == 32 || Size == 64, "DcganGenerator: Size (the image size) must be 32 or 64");
-  using type = std::conditional_t<Size == 32, DcganGenerator32<Channels, Features>, DcganGenerator64<Channels, Features>>;
+  using type = std::conditional_t<Size == 32, DcganGenerator32<Channels, Features>,
+                                  DcganGenerator64<Channels, Features>>;
 };
 
 template <int Features, int Size>
 struct DcganDiscriminatorOf {
-  static_assert(Size == 32 || Size == 64, "DcganDiscriminator: Size (the image size) must be 32 or 64");
-  using type = std::conditional_t<Size == 32, DcganDiscriminator32<Features>, DcganDiscriminator64<Features>>;
+  static_assert(Size == 32 || Size == 64,
+                "DcganDiscriminator: Size (the image size) must be 32 or 64");
+  using type = std::conditional_t<Size == 32, DcganDiscriminator32<Features>,
+                                  DcganDiscriminator64<Features>>;
 };
 
 }  // namespace detail
