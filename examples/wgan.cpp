@@ -47,6 +47,7 @@
 //   wgan --variant sn --out runs/wgan_sn --epochs 20
 #include <iostream>
 #include <string>
+#include <tessera/models/dcgan.hpp>
 #include <tessera/tessera.hpp>
 #include <tessera/tools.hpp>
 
@@ -59,13 +60,10 @@
 
 namespace ts = tessera;
 
-// F: the width (channels of the critic's first layer and of G's last hidden layer).
+// G: the library's 32x32 DCGAN generator (models/dcgan.hpp), one channel, at the critics' width
+// (the channels of its last hidden layer): ConvT 100 -> 4F (4x4), 2F (8x8), F (16x16), 1 (32x32).
 template <int F>
-using Generator32 = ts::Named<
-    "main", ts::Sequential<ts::ConvTranspose2d<F * 4, 4, 1, 0, 0, ts::no_bias>, ts::BatchNorm2d<>, ts::ReLU,  //
-                           ts::ConvTranspose2d<F * 2, 4, 2, 1, 0, ts::no_bias>, ts::BatchNorm2d<>, ts::ReLU,  //
-                           ts::ConvTranspose2d<F, 4, 2, 1, 0, ts::no_bias>, ts::BatchNorm2d<>, ts::ReLU,      //
-                           ts::ConvTranspose2d<1, 4, 2, 1, 0, ts::no_bias>, ts::Tanh>>;
+using Generator32 = ts::models::DcganGenerator<1, F, 32>;
 
 // The critics (ClipCritic32, SnCritic32, GpCritic32) and the width live in common/wgan_critics.hpp,
 // which benchmarks/bench_train.cpp times too.

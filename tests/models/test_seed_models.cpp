@@ -1,11 +1,11 @@
 // The seed-004 models of SEEDS.md: shapes and parameter counts proved at compile time, PyTorch's
 // state_dict names, and a forward pass.
 #include <catch2/catch.hpp>
-
 #include <tessera/models/cgan.hpp>
 #include <tessera/models/cyclegan.hpp>
 #include <tessera/models/dcgan.hpp>
 #include <tessera/tessera.hpp>
+#include <type_traits>
 
 namespace ts = tessera;
 namespace models = tessera::models;
@@ -16,6 +16,26 @@ static_assert(DcganG::output_shape == ts::Shape<3, 64, 64>{});
 static_assert(DcganG::parameter_count == 3'576'704);
 static_assert(DcganD::output_shape == ts::Shape<1, 1, 1>{});
 static_assert(DcganD::parameter_count == 2'765'568);
+
+// The 32x32 forms (one block fewer at each end). The counts are PyTorch's: sum(p.numel() for p in
+// m.parameters()) of the nn.Sequentials dcgan004_generator32 / dcgan004_discriminator32 in
+// tests/fixtures/make_model_grad_fixtures.py, built with /usr/bin/python3 (torch 1.13) at nz 100.
+using DcganG32 = ts::Model<models::DcganGenerator<3, 64, 32>, ts::Shape<100, 1, 1>>;
+using DcganD32 = ts::Model<models::DcganDiscriminator<64, 32>, ts::Shape<3, 32, 32>>;
+static_assert(DcganG32::output_shape == ts::Shape<3, 32, 32>{});
+static_assert(DcganG32::parameter_count == 1'068'928);
+static_assert(DcganD32::output_shape == ts::Shape<1, 1, 1>{});
+static_assert(DcganD32::parameter_count == 663'296);
+// One channel, as examples/dcgan.cpp trains them (width 64), and examples/wgan.cpp's G (width 32).
+using Noise = ts::Shape<100, 1, 1>;
+using Gray32 = ts::Shape<1, 32, 32>;
+static_assert(ts::Model<models::DcganGenerator<1, 64, 32>, Noise>::parameter_count == 1'066'880);
+static_assert(ts::Model<models::DcganDiscriminator<64, 32>, Gray32>::parameter_count == 661'248);
+static_assert(ts::Model<models::DcganGenerator<1, 32, 32>, Noise>::parameter_count == 369'600);
+static_assert(ts::Model<models::DcganDiscriminator<32, 32>, Gray32>::parameter_count == 166'784);
+// Size 64 is the default: the tutorial's types, unchanged.
+static_assert(std::is_same_v<models::DcganGenerator<3, 64>, models::DcganGenerator<3, 64, 64>>);
+static_assert(std::is_same_v<models::DcganDiscriminator<>, models::DcganDiscriminator<64, 64>>);
 
 using CycleG = ts::Model<models::CycleganGenerator<>, ts::Shape<3, 256, 256>>;
 using CycleD = ts::Model<models::CycleganDiscriminator<>, ts::Shape<3, 256, 256>>;
@@ -61,6 +81,34 @@ TEST_CASE("DCGAN generator and discriminator: names and a forward pass", "[model
   REQUIRE(p.batch() == 2);
   CHECK(p[0] > 0.0f);
   CHECK(p[0] < 1.0f);
+}
+
+TEST_CASE("DCGAN at 32x32: PyTorch's names, a forward pass", "[models]") {
+  // state_dict().keys() of the same nn.Sequentials in PyTorch (torch 1.13).
+  DcganG32 g;
+  CHECK(names(g) == std::vector<std::string>{
+                        "main.0.weight", "main.1.weight", "main.1.bias", "main.1.running_mean",
+                        "main.1.running_var", "main.1.num_batches_tracked", "main.3.weight",
+                        "main.4.weight", "main.4.bias", "main.4.running_mean", "main.4.running_var",
+                        "main.4.num_batches_tracked", "main.6.weight", "main.7.weight",
+                        "main.7.bias", "main.7.running_mean", "main.7.running_var",
+                        "main.7.num_batches_tracked", "main.9.weight"});
+  DcganD32 d;
+  CHECK(names(d) == std::vector<std::string>{
+                        "main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias",
+                        "main.3.running_mean", "main.3.running_var", "main.3.num_batches_tracked",
+                        "main.5.weight", "main.6.weight", "main.6.bias", "main.6.running_mean",
+                        "main.6.running_var", "main.6.num_batches_tracked", "main.8.weight"});
+  g.eval();
+  d.eval();
+  ts::Tensor<ts::Shape<100, 1, 1>> z(2);
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] = float(g.generator().normal());
+  auto image = g.forward(z);
+  for (std::size_t i = 0; i < image.size(); ++i) REQUIRE(std::abs(image[i]) <= 1.0f);  // Tanh
+  auto p = d.forward(image);
+  REQUIRE(p.batch() == 2);
+  CHECK(p[1] > 0.0f);
+  CHECK(p[1] < 1.0f);
 }
 
 TEST_CASE("CycleGAN generator names its residual blocks like the PyTorch implementation", "[models]") {

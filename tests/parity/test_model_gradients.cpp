@@ -100,6 +100,12 @@ TEST_CASE("gradients match PyTorch: DCGAN (seed 004 transposed-convolution form)
   check_gradients<models::DcganDiscriminator<2>, Shape<1, 64, 64>>("dcgan004_d", true);
 }
 
+TEST_CASE("gradients match PyTorch: DCGAN at 32x32 (one block fewer each side)",
+          "[parity][backward]") {
+  check_gradients<models::DcganGenerator<1, 2, 32>, Shape<8, 1, 1>>("dcgan004_g32", true);
+  check_gradients<models::DcganDiscriminator<2, 32>, Shape<1, 32, 32>>("dcgan004_d32", true);
+}
+
 TEST_CASE("gradients match PyTorch: DCGAN (seed 003 upsampling form)", "[parity][backward]") {
   check_gradients<models::DcganUpsampleGenerator<1, 16, 8>, Shape<8>>("dcgan003_g", true);
   check_gradients<models::DcganUpsampleDiscriminator<4>, Shape<1, 16, 16>>("dcgan003_d", false);
