@@ -32,53 +32,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
 from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv_block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(inplace=True),
-            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c))
-
-    def forward(self, x):
-        return x + self.conv_block(x)
-
-
-class Generator(nn.Module):
-    def __init__(self, channels, blocks, ngf):
-        super().__init__()
-        model = [nn.ReflectionPad2d(3), nn.Conv2d(channels, ngf, 7), nn.InstanceNorm2d(ngf), nn.ReLU(inplace=True)]
-        c = ngf
-        for _ in range(2):
-            model += [nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.InstanceNorm2d(2 * c), nn.ReLU(inplace=True)]
-            c *= 2
-        model += [ResidualBlock(c) for _ in range(blocks)]
-        for _ in range(2):
-            model += [nn.ConvTranspose2d(c, c // 2, 3, stride=2, padding=1, output_padding=1),
-                      nn.InstanceNorm2d(c // 2), nn.ReLU(inplace=True)]
-            c //= 2
-        model += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7), nn.Tanh()]
-        self.model = nn.Sequential(*model)
-
-    def forward(self, x):
-        return self.model(x)
-
-
-class Discriminator(nn.Module):
-    def __init__(self, channels, ndf):
-        super().__init__()
-        self.model = nn.Sequential(
-            nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1), nn.InstanceNorm2d(2 * ndf), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(2 * ndf, 4 * ndf, 4, stride=2, padding=1), nn.InstanceNorm2d(4 * ndf), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(4 * ndf, 8 * ndf, 4, padding=1), nn.InstanceNorm2d(8 * ndf), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(8 * ndf, 1, 4, padding=1))
-
-    def forward(self, x):
-        x = self.model(x)
-        return F.avg_pool2d(x, x.size()[2:]).view(x.size()[0])
+# The seed's Generator and Discriminator, as the step's parity fixture writes them.
+from make_cyclegan_fixtures import Discriminator, Generator  # noqa: E402
 
 
 class ImagePool:
@@ -135,7 +92,7 @@ def main():
     test_a = domain(test_x, test_y, args.class_a, args.heldout)
     test_b = domain(test_x, test_y, args.class_b, args.heldout)
 
-    g_ab, g_ba = Generator(1, 6, 16), Generator(1, 6, 16)
+    g_ab, g_ba = Generator(1, 1, 6, 16), Generator(1, 1, 6, 16)
     d_a, d_b = Discriminator(1, 32), Discriminator(1, 32)
     print("G parameters", sum(p.numel() for p in g_ab.parameters()),
           "D parameters", sum(p.numel() for p in d_a.parameters()))

@@ -181,6 +181,18 @@ void train(const Settings& s) {
   ts::ImagePool<Image> pool_a(s.pool, s.seed + 4), pool_b(s.pool, s.seed + 5);
   std::cout << g_ab.summary(s.batch) << d_a.summary(s.batch);
 
+  // What a checkpoint holds besides the history, each as <name>.safetensors.
+  auto for_each_part = [&](auto use) {
+    use("g_ab", g_ab);
+    use("g_ba", g_ba);
+    use("d_a", d_a);
+    use("d_b", d_b);
+    use("g_optimizer", g_optimizer);
+    use("d_a_optimizer", d_a_optimizer);
+    use("d_b_optimizer", d_b_optimizer);
+    use("pool_a", pool_a);
+    use("pool_b", pool_b);
+  };
   History history;
   if (!s.resume.empty()) {
     const auto saved = ts::io::Checkpoint::open(s.resume);
@@ -188,15 +200,9 @@ void train(const Settings& s) {
       std::cout << "note: " << s.resume << " is missing; using " << saved.folder().string()
                 << ", the checkpoint that an interrupted save had set aside\n";
     history = read_history(saved.file("progress.txt"), saved);
-    g_ab.load(saved.file("g_ab.safetensors"));
-    g_ba.load(saved.file("g_ba.safetensors"));
-    d_a.load(saved.file("d_a.safetensors"));
-    d_b.load(saved.file("d_b.safetensors"));
-    g_optimizer.load(saved.file("g_optimizer.safetensors"));
-    d_a_optimizer.load(saved.file("d_a_optimizer.safetensors"));
-    d_b_optimizer.load(saved.file("d_b_optimizer.safetensors"));
-    pool_a.load(saved.file("pool_a.safetensors"));
-    pool_b.load(saved.file("pool_b.safetensors"));
+    for_each_part([&](const std::string& name, auto& part) {
+      part.load(saved.file(name + ".safetensors"));
+    });
     if (history.epochs > s.epochs)
       throw examples::UsageError("--epochs " + std::to_string(s.epochs) + " is less than the " +
                                  std::to_string(history.epochs) + " epochs already done by " +
@@ -315,15 +321,9 @@ void train(const Settings& s) {
 
   auto save_checkpoint = [&] {
     ts::io::CheckpointWriter save(out / "checkpoint");
-    g_ab.save(save.file("g_ab.safetensors"));
-    g_ba.save(save.file("g_ba.safetensors"));
-    d_a.save(save.file("d_a.safetensors"));
-    d_b.save(save.file("d_b.safetensors"));
-    g_optimizer.save(save.file("g_optimizer.safetensors"));
-    d_a_optimizer.save(save.file("d_a_optimizer.safetensors"));
-    d_b_optimizer.save(save.file("d_b_optimizer.safetensors"));
-    pool_a.save(save.file("pool_a.safetensors"));
-    pool_b.save(save.file("pool_b.safetensors"));
+    for_each_part([&](const std::string& name, const auto& part) {
+      part.save(save.file(name + ".safetensors"));
+    });
     save.write_text("progress.txt", history_text(history));
     save.set("content", "cyclegan-run");
     save.set("epochs", std::to_string(history.epochs));
