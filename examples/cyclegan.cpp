@@ -200,9 +200,8 @@ void train(const Settings& s) {
       std::cout << "note: " << s.resume << " is missing; using " << saved.folder().string()
                 << ", the checkpoint that an interrupted save had set aside\n";
     history = read_history(saved.file("progress.txt"), saved);
-    for_each_part([&](const std::string& name, auto& part) {
-      part.load(saved.file(name + ".safetensors"));
-    });
+    for_each_part(
+        [&](const std::string& name, auto& part) { part.load(saved.file(name + ".safetensors")); });
     if (history.epochs > s.epochs)
       throw examples::UsageError("--epochs " + std::to_string(s.epochs) + " is less than the " +
                                  std::to_string(history.epochs) + " epochs already done by " +

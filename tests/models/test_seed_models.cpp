@@ -133,7 +133,8 @@ TEST_CASE("CycleGAN's widths and block count are template parameters, counted as
   using SmallD = ts::Model<models::CycleganDiscriminator<32>, ts::Shape<1, 32, 32>>;
   STATIC_REQUIRE(Small::parameter_count == 490'945);
   STATIC_REQUIRE(SmallD::parameter_count == 693'217);
-  STATIC_REQUIRE(ts::Model<models::CycleganGenerator<>, ts::Shape<3, 32, 32>>::parameter_count == 11'378'179);
+  STATIC_REQUIRE(ts::Model<models::CycleganGenerator<>, ts::Shape<3, 32, 32>>::parameter_count ==
+                 11'378'179);
   Small g;
   auto n = names(g);
   CHECK(n[0] == "model.1.weight");

@@ -130,7 +130,8 @@ TEST_CASE("ImagePool saves and loads its images; a bad file is refused and chang
   CHECK(ids_of(back.query(images_with_ids({4}))) == std::vector<float>{4});
   CHECK(back.size() == 4);
 
-  auto refused = [&](ts::ImagePool<Image>& target, const std::string& path, const std::string& says) {
+  auto refused = [&](ts::ImagePool<Image>& target, const std::string& path,
+                     const std::string& says) {
     const auto before = ids_of(target.images());
     try {
       target.load(path);
