@@ -36,7 +36,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <tessera/io/checkpoint.hpp>
@@ -214,7 +213,6 @@ void train(const Settings& s) {
 
   examples::GanScoring scoring(s.score, s.data);
   ts::FashionScorer* scorer = scoring.scorer();
-  std::optional<double> base_fid_ab, base_fid_ba;
   if (scorer) {
     const auto crop_a = ts::FashionScorer::centre_crop(test_a),
                crop_b = ts::FashionScorer::centre_crop(test_b);
