@@ -77,7 +77,7 @@ ts::Tensor<Image> domain(const ts::data::LabelledImages<Garment>& set, std::int6
   for (ts::index i = 0; i < set.size(); ++i)
     if (set.labels[std::size_t(i)] == label && (limit < 0 || ts::index(picked.size()) < limit))
       picked.push_back(i);
-  ts::Tensor<Image> out(ts::index(picked.size()), -1.0f);
+  ts::Tensor<Image> out(ts::index(picked.size()));
   for (std::size_t k = 0; k < picked.size(); ++k)
     examples::pad_into<32>(ts::View<Garment, const float>(set.images.data() + picked[k] * 784, 1),
                            ts::View<Image>(out.data() + k * 1024, 1));
@@ -213,10 +213,11 @@ void train(const Settings& s) {
 
   examples::GanScoring scoring(s.score, s.data);
   ts::FashionScorer* scorer = scoring.scorer();
+  // The real test images' feature statistics, which every epoch's FIDs compare with.
+  ts::GaussianStats stats_a, stats_b;
   if (scorer) {
-    const auto crop_a = ts::FashionScorer::centre_crop(test_a),
-               crop_b = ts::FashionScorer::centre_crop(test_b);
-    const auto stats_a = scorer->statistics(crop_a), stats_b = scorer->statistics(crop_b);
+    stats_a = scorer->statistics(ts::FashionScorer::centre_crop(test_a));
+    stats_b = scorer->statistics(ts::FashionScorer::centre_crop(test_b));
     std::cout << "untranslated: FID(A, B) "
               << examples::fixed(ts::frechet_distance(stats_a, stats_b), 2) << " on "
               << test_a.batch() << " and " << test_b.batch() << " test images\n";
@@ -254,10 +255,8 @@ void train(const Settings& s) {
           crop_ab, std::vector<std::int64_t>(std::size_t(ab.batch()), s.class_b));
       h.accuracy_ba = scorer->class_accuracy(
           crop_ba, std::vector<std::int64_t>(std::size_t(ba.batch()), s.class_a));
-      h.fid_ab = ts::frechet_distance(scorer->statistics(crop_ab),
-                                      scorer->statistics(ts::FashionScorer::centre_crop(test_b)));
-      h.fid_ba = ts::frechet_distance(scorer->statistics(crop_ba),
-                                      scorer->statistics(ts::FashionScorer::centre_crop(test_a)));
+      h.fid_ab = ts::frechet_distance(scorer->statistics(crop_ab), stats_b);
+      h.fid_ba = ts::frechet_distance(scorer->statistics(crop_ba), stats_a);
       std::cout << "; translation accuracy A->B " << examples::fixed(h.accuracy_ab) << ", B->A "
                 << examples::fixed(h.accuracy_ba) << "; FID(G_AB(A), B) "
                 << examples::fixed(h.fid_ab, 2) << ", FID(G_BA(B), A) "
@@ -298,13 +297,7 @@ void train(const Settings& s) {
     // Triplets x | translated | back, four to a row, of the first 24 test images of each domain.
     auto grid = [&](const char* name, const ts::Tensor<Image>& x, const ts::Tensor<Image>& y,
                     const ts::Tensor<Image>& z) {
-      const ts::index k = std::min<ts::index>(24, x.batch());
-      ts::Tensor<Image> images(3 * k);
-      for (ts::index i = 0; i < k; ++i) {
-        std::copy_n(x.data() + i * 1024, 1024, images.data() + (3 * i) * 1024);
-        std::copy_n(y.data() + i * 1024, 1024, images.data() + (3 * i + 1) * 1024);
-        std::copy_n(z.data() + i * 1024, 1024, images.data() + (3 * i + 2) * 1024);
-      }
+      const auto images = examples::triplets(x, y, z, 24);
       char file_name[64];
       std::snprintf(file_name, sizeof file_name, "%s_%03d.png", name, epoch);
       ts::io::save_image_grid(images, out / file_name,

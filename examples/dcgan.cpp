@@ -15,13 +15,11 @@
 // end it prints the FID of 10,000 generated images on the features of examples/classifier's
 // network (examples/common/scoring.hpp).
 //
-// Time, batch 64, 004 form: at 32x32, 3.2 iterations a second on one thread (measured in a 45 s
-// smoke run with OMP_NUM_THREADS=1, on the 2-core machine while its other core was busy: about
-// 4.8 minutes an epoch of 937 iterations; a later 10 s sample, under heavier load, gave 2.2). Two
-// cores are about 1.55 times one (wgan's measured ratio), so about 3.1 minutes an epoch there, and
-// the default 3 epochs about 9 to 10 minutes on two quiet cores (15 on one thread). The 003 form at
-// 32 runs at about 1.7 iterations a second on one thread (some 9 minutes an epoch). At 64x64 an
-// epoch of the 004 form takes about ten minutes on two cores (0.6 s an iteration).
+// Time, batch 64, 004 form: at 32x32, 3.2 iterations a second on one thread (a 45 s smoke run
+// with OMP_NUM_THREADS=1 while the machine's other core was busy); the default 3 epochs took
+// 25 min 6 s on one thread beside other runs (load average about 3; docs/examples.md). The 003
+// form at 32 runs at about 1.7 iterations a second on one thread. At 64x64 an epoch of the 004
+// form takes about ten minutes on two cores (0.6 s an iteration).
 //   dcgan --out runs/dcgan
 //   dcgan --size 64 --epochs 1 --out runs/dcgan64
 #include <iostream>

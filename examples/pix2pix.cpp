@@ -167,13 +167,7 @@ void train(const Settings& s) {
 
     const ts::index k = std::min(shown, n_test);
     const auto out = run.g.forward(ts::View<Image32, const float>(test_edges.data(), k));
-    ts::Tensor<Image32> grid(3 * k);
-    for (ts::index i = 0; i < k; ++i) {
-      std::copy_n(test_edges.data() + i * 1024, 1024, grid.data() + (3 * i) * 1024);
-      std::copy_n(test_garments.data() + i * 1024, 1024, grid.data() + (3 * i + 1) * 1024);
-      std::copy_n(out.data() + i * 1024, 1024, grid.data() + (3 * i + 2) * 1024);
-    }
-    return grid;
+    return examples::triplets(test_edges, test_garments, out, k);
   };
   run.train(s.epochs, step, sample, /*row=*/12);
 }

@@ -55,6 +55,21 @@ void pad_into(ts::View<ts::Shape<1, 28, 28>, const float> images,
   pad_into(images, framed.view());
 }
 
+// The first `count` images of three batches interleaved as x0, y0, z0, x1, y1, z1, ...: a grid of
+// triplets (pix2pix's edges | garment | output, cyclegan's x | translated | back).
+// Tensors or views of one image shape.
+template <class X, class Y, class Z, class S = typename X::shape>
+ts::Tensor<S> triplets(const X& x, const Y& y, const Z& z, ts::index count) {
+  const ts::index k = std::min({count, x.batch(), y.batch(), z.batch()});
+  ts::Tensor<S> grid(3 * k);
+  for (ts::index i = 0; i < k; ++i) {
+    std::copy_n(x.data() + i * S::size, S::size, grid.data() + (3 * i) * S::size);
+    std::copy_n(y.data() + i * S::size, S::size, grid.data() + (3 * i + 1) * S::size);
+    std::copy_n(z.data() + i * S::size, S::size, grid.data() + (3 * i + 2) * S::size);
+  }
+  return grid;
+}
+
 // Seconds since construction.
 class Stopwatch {
  public:
