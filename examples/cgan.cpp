@@ -97,7 +97,7 @@ void train(const Settings& s) {
         const auto images = run.g.predict(noise, asked);
         return ts::Tensor<Image>::from({images.data(), images.data() + images.size()});
       },
-      /*conditional=*/true);
+      examples::Classes::asked);
 }
 
 int main(int argc, char** argv) {

@@ -108,7 +108,7 @@ void train(const Settings& s, double default_lr, bool dcgan_init) {
           return ts::Tensor<Raw>::from({images.data(), images.data() + images.size()});
         }
       },
-      /*conditional=*/false);
+      examples::Classes::none);
 }
 
 template <int Size>

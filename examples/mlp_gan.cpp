@@ -61,7 +61,7 @@ void train(const Settings& s) {
         return ts::Tensor<ts::Shape<1, 28, 28>>::from(
             {images.data(), images.data() + images.size()});
       },
-      /*conditional=*/false);
+      examples::Classes::none);
 }
 
 int main(int argc, char** argv) {

@@ -169,7 +169,7 @@ void train(const Settings& s, const Options& options, const Variant& v) {
         for (float& v : noise.span()) v = float(rng.normal());
         return ts::FashionScorer::centre_crop(run.g.predict(noise));
       },
-      /*conditional=*/false);
+      examples::Classes::none);
 }
 
 int main(int argc, char** argv) {

@@ -2,7 +2,8 @@
 // Fashion-MNIST by the classifier that examples/classifier.cpp trains (tessera/eval/
 // fashion_scorer.hpp): the FID of --score-samples generated images against the 10,000 test images
 // on that classifier's features and, for a conditional generator, the fraction that it puts in
-// the class they were asked for. Scoring never stops a run: without the classifier's weights (or
+// the class they were asked for (or, for InfoGAN's class code, which names the classes itself,
+// in the class matched with their code: tessera/eval/matched_accuracy.hpp). Scoring never stops a run: without the classifier's weights (or
 // with a file that is not them, or test images that cannot be read) the run prints one line
 // saying why and how to make the weights, and ends as it would have. Not part of the library:
 // examples only.
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include <tessera/eval/fashion_scorer.hpp>
+#include <tessera/eval/matched_accuracy.hpp>
+#include <tessera/train/metrics.hpp>
 #include <tessera/tools.hpp>
 
 #include "flags.hpp"
@@ -49,6 +52,13 @@ inline void add_score_flags(Flags& flags, ScoreSettings& s) {
             "generated images the FID and class accuracy are computed from (0: no score)",
             between<ts::index>(0, 100000));
 }
+
+// What report() checks of the generated images' classes, besides their FID.
+enum class Classes {
+  none,     // an unconditional G: nothing
+  asked,    // a conditional G: the fraction the classifier puts in the class asked for
+  matched,  // InfoGAN's code: the fraction in the class matched with their code, and the match
+};
 
 // Opened before training, so that a run learns at once whether it will end with a score.
 class GanScoring {
@@ -95,10 +105,11 @@ class GanScoring {
   // for image i; labels run 0, 1, ..., 9, 0, ...), in chunks of `chunk`, G in eval mode as for
   // the sample grids and back in training mode afterwards. The draws come from a generator of
   // their own seeded with `seed`, so the training's are untouched and a G always gets the same
-  // score. Prints one line: the FID against the test set and, when `conditional`, the class
-  // accuracy, with how many images and how long it took; or why there is no score.
+  // score. Prints one line: the FID against the test set and what `classes` asks for (the class
+  // accuracy, or the code-class agreement with its match "code->class"), with how many images
+  // and how long it took; or why there is no score.
   template <class G, class Generate>
-  void report(G& g, std::uint64_t seed, Generate generate, bool conditional) {
+  void report(G& g, std::uint64_t seed, Generate generate, Classes classes) {
     if (settings_.samples == 0) return;
     if (!scorer_) {
       out_ << "score: " << *problem_ << "\n";
@@ -122,12 +133,22 @@ class GanScoring {
       }
       g.train();
       const double fid = scorer_->fid(images);
-      std::optional<double> accuracy;
-      if (conditional) accuracy = scorer_->class_accuracy(images, labels);
+      std::string check;
+      if (classes == Classes::asked) {
+        check = "; class accuracy " + fixed(scorer_->class_accuracy(images, labels), 4);
+      } else if (classes == Classes::matched) {
+        const auto match =
+            ts::matched_accuracy(labels, ts::argmax_labels(scorer_->score(images).probabilities),
+                                 ts::FashionScorer::class_count);
+        check = "; code-class agreement " + fixed(match.accuracy, 4) + " (code->class";
+        for (std::size_t c = 0; c < match.assignment.size(); ++c)
+          check += " " + std::to_string(c) + "->" + std::to_string(match.assignment[c]);
+        check += ")";
+      }
       out_ << "score: FID " << fixed(fid, 2) << " of " << n << " generated images against the "
            << scorer_->test_statistics().count << " test images on the features of "
-           << settings_.scorer << " (Fashion-MNIST FID with tessera's classifier, not Inception's)";
-      if (accuracy) out_ << "; class accuracy " << fixed(*accuracy, 4);
+           << settings_.scorer << " (Fashion-MNIST FID with tessera's classifier, not Inception's)"
+           << check;
       out_ << "  [" << fixed(clock.seconds(), 1) << " s]\n";
     } catch (const std::exception& e) {
       g.train();

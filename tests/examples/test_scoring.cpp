@@ -88,7 +88,7 @@ TEST_CASE(
   TinyG g(3);
   g.train();
   Generated seen;
-  scoring.report(g, 11, tiny_generate(g, seen), /*conditional=*/true);
+  scoring.report(g, 11, tiny_generate(g, seen), examples::Classes::asked);
   CHECK(g.is_training());  // back as it was
   CHECK(seen.eval_mode);
   CHECK(seen.chunks == std::vector<std::size_t>{250, 10});
@@ -116,10 +116,31 @@ TEST_CASE(
   std::ostringstream again;
   GanScoring second(settings, dir.path(), again);
   Generated seen_again;
-  second.report(g, 11, tiny_generate(g, seen_again), /*conditional=*/false);
+  second.report(g, 11, tiny_generate(g, seen_again), examples::Classes::none);
   CHECK(seen_again.pixels == seen.pixels);
   CHECK_THAT(again.str(), Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 260 "));
   CHECK_THAT(again.str(), !Catch::Contains("class accuracy"));
+
+  // InfoGAN's code names its classes itself: the agreement under the best match of codes to the
+  // classes the classifier gives, as matched_accuracy finds it, and the match.
+  std::ostringstream matched;
+  GanScoring third(settings, dir.path(), matched);
+  Generated seen_third;
+  third.report(g, 11, tiny_generate(g, seen_third), examples::Classes::matched);
+  CHECK(seen_third.pixels == seen.pixels);
+  const auto match = ts::matched_accuracy(
+      seen.labels, ts::argmax_labels(reference.score(images).probabilities), 10);
+  CHECK(match.accuracy >= accuracy);  // the identity is one of the matches tried
+  std::string pairs;
+  for (std::size_t c = 0; c < 10; ++c)
+    pairs += " " + std::to_string(c) + "->" + std::to_string(match.assignment[c]);
+  INFO(matched.str());
+  CHECK(lines(matched.str()) == 1);
+  CHECK_THAT(matched.str(), Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 260 "));
+  CHECK_THAT(matched.str(), Catch::Contains("; code-class agreement " +
+                                            examples::fixed(match.accuracy, 4) + " (code->class" +
+                                            pairs + ")  ["));
+  CHECK_THAT(matched.str(), !Catch::Contains("class accuracy"));
 }
 
 TEST_CASE("scoring: without the classifier's weights, one line says how to make them",
@@ -133,7 +154,7 @@ TEST_CASE("scoring: without the classifier's weights, one line says how to make 
     std::ostringstream out;
     GanScoring scoring(ScoreSettings{}, dir.path(), out);
     CHECK_FALSE(scoring.ready());
-    scoring.report(g, 1, tiny_generate(g, seen), false);
+    scoring.report(g, 1, tiny_generate(g, seen), examples::Classes::none);
     CHECK(out.str() ==
           "score: no classifier weights at classifier_output/classifier.safetensors, so no FID; "
           "`classifier --out DIR` (examples/classifier.cpp, a few minutes) writes "
@@ -144,7 +165,7 @@ TEST_CASE("scoring: without the classifier's weights, one line says how to make 
     const std::string missing = (dir / "nothing.safetensors").string();
     std::ostringstream out;
     GanScoring scoring(ScoreSettings{.scorer = missing}, dir.path(), out);
-    scoring.report(g, 1, tiny_generate(g, seen), true);
+    scoring.report(g, 1, tiny_generate(g, seen), examples::Classes::asked);
     CHECK(lines(out.str()) == 1);
     CHECK_THAT(out.str(),
                Catch::StartsWith("score: no classifier weights at " + missing + ", so no FID; "));
@@ -170,7 +191,7 @@ TEST_CASE(
     CHECK_THAT(out.str(), Catch::StartsWith("note: cannot score with --scorer: " + text + ": ") &&
                               Catch::EndsWith("; training goes on, without a score at the end\n"));
     out.str("");
-    scoring.report(g, 1, tiny_generate(g, seen), false);
+    scoring.report(g, 1, tiny_generate(g, seen), examples::Classes::none);
     CHECK(lines(out.str()) == 1);
     CHECK_THAT(out.str(), Catch::StartsWith("score: cannot score with --scorer: " + text + ": "));
     CHECK(seen.chunks.empty());
@@ -181,7 +202,7 @@ TEST_CASE(
     std::ostringstream out;
     GanScoring scoring(settings, dir.path(), out);
     REQUIRE(scoring.ready());
-    CHECK_NOTHROW(scoring.report(g, 1, tiny_generate(g, seen), false));
+    CHECK_NOTHROW(scoring.report(g, 1, tiny_generate(g, seen), examples::Classes::none));
     CHECK(lines(out.str()) == 1);
     CHECK_THAT(out.str(),
                Catch::StartsWith("score: none: ") && Catch::Contains("t10k-images-idx3-ubyte"));
@@ -221,7 +242,7 @@ TEST_CASE("scoring: --scorer and --score-samples take and refuse what they say",
                   out);
   TinyG g;
   Generated seen;
-  none.report(g, 1, tiny_generate(g, seen), true);
+  none.report(g, 1, tiny_generate(g, seen), examples::Classes::asked);
   CHECK(out.str().empty());
   CHECK(seen.chunks.empty());
 }
