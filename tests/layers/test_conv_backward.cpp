@@ -156,6 +156,18 @@ TEST_CASE("Conv2d backward in float agrees with double") {
   SECTION("dilation 2, stride 2, uneven") {
     check_float_against_double<ts::Conv2d<4, 3, 2, 1, with_bias, 2>, ts::Shape<3, 11, 9>>();
   }
+  // The shapes whose float runs go partly or wholly to im2col + GEMM (ops/conv2d/cpu.hpp): the
+  // data gradient of one input channel (the weight gradient still oneDNN's), and a window over
+  // the whole input (a critic's last layer: a 1x1 output).
+  SECTION("one input channel, kernel 4, stride 2, padding 1 (a grayscale critic's first layer)") {
+    check_float_against_double<ts::Conv2d<6, 4, 2, 1>, ts::Shape<1, 12, 10>>();
+  }
+  SECTION("kernel 4 over a 4x4 input to 1x1, no bias (a critic's last layer)") {
+    check_float_against_double<ts::Conv2d<3, 4, 1, 0, no_bias>, ts::Shape<9, 4, 4>>();
+  }
+  SECTION("a padded window over the whole input") {
+    check_float_against_double<ts::Conv2d<2, 5, 1, 1>, ts::Shape<3, 3, 3>>();
+  }
 }
 
 TEST_CASE("ConvTranspose2d backward in float agrees with double") {
@@ -223,6 +235,8 @@ void check_accumulation() {
 TEST_CASE("Conv2d backward adds to the gradients and overwrites dx") {
   check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, float>();
   check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, double>();
+  check_accumulation<ts::Conv2d<4, 4, 2, 1>, ts::Shape<1, 8, 6>, float>();   // dx by GEMM
+  check_accumulation<ts::Conv2d<2, 4, 1, 0>, ts::Shape<5, 4, 4>, float>();   // all by GEMM
 }
 
 TEST_CASE("ConvTranspose2d backward adds to the gradients and overwrites dx") {
