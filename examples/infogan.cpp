@@ -30,9 +30,9 @@
 // G is the expensive part: 14.8 GFLOPs a forward of 64 (its 3x3 convolutions of 128 channels at
 // 16x16 and 32x32), run forward and backward twice an iteration. One epoch (937 iterations of 64)
 // took 27 minutes on one thread of the 2-core development machine while other jobs kept it loaded
-// (load average 4 to 7); hence one epoch by default, and --epochs 5 for the grids of
+// (load average 4 to 7); hence one epoch by default, and --epochs 3 for the grids of
 // docs/examples.md.
-//   infogan --epochs 5 --out runs/infogan
+//   infogan --epochs 3 --out runs/infogan
 #include <cstdint>
 #include <iostream>
 #include <span>
