@@ -42,8 +42,9 @@
 //     54,409,603 parameters) and PatchGAN Pix2PixDiscriminator003<64> on cat(x, y) (6 channels,
 //     one logit per 16x16-pixel patch: 1x16x16), both in training mode (G's Dropout(0.5) on), one
 //     iteration as examples/pix2pix.cpp takes it (x the input image, y its target, both fixed):
-//       D step: zero_grad; fake = G(x); 0.5 (BCE_logits(D(x, y), 1) + BCE_logits(D(x, fake.detach()), 0))
-//               backward; Adam step
+//       D step: zero_grad; fake = G(x);
+//               0.5 (BCE_logits(D(x, y), 1) + BCE_logits(D(x, fake.detach()), 0)) backward;
+//               Adam step
 //       G step: D frozen; zero_grad; BCE_logits(D(x, fake), 1) + 100 L1(fake, y) backward (through
 //               the updated D, the D step's fake reused); Adam step
 //     with Adam(lr 2e-4, betas (0.5, 0.999)) for each network. tessera adds the two gradients at
@@ -123,18 +124,20 @@
 
 namespace ts = tessera;
 
-// ---- The models ----------------------------------------------------------------------------------
+// ---- The models ---------------------------------------------------------------------------------
 using UNet = ts::Model<ts::models::SeedUNet<2>, ts::Shape<1, 572, 572>>;  // -> 2x388x388
 using Image256 = ts::Shape<3, 256, 256>;
 using P2pG = ts::Model<ts::models::Pix2PixGenerator003<3, 64, 8>, Image256>;
-using P2pD = ts::Model<ts::models::Pix2PixDiscriminator003<64>, ts::Shapes<Image256, Image256>>;  // -> 1x16x16
+using P2pD = ts::Model<ts::models::Pix2PixDiscriminator003<64>,
+                       ts::Shapes<Image256, Image256>>;  // -> 1x16x16
 static_assert(UNet::output_shape == ts::Shape<2, 388, 388>{});
 static_assert(UNet::parameter_count == 39'393'410);
 
 // GFLOP per iteration of each workload (see the header comment).
 constexpr double unet_train_gflop = 3 * UNet::flops_per_sample / 1e9;
 constexpr double unet_forward_gflop = UNet::flops_per_sample / 1e9;
-constexpr double pix2pix_train_gflop = (3 * P2pG::flops_per_sample + 8 * P2pD::flops_per_sample) / 1e9;
+constexpr double pix2pix_train_gflop =
+    (3 * P2pG::flops_per_sample + 8 * P2pD::flops_per_sample) / 1e9;
 
 bool check_only = false;  // --check_only: build and check the workloads, time nothing
 double peak_gflops = 0;   // the FMA peak, measured in main
@@ -154,16 +157,18 @@ struct Record {
 };
 
 template <class M>
-void record_tessera(const M& m, const std::string& prefix, std::map<std::string, std::vector<float>>& to,
-                    bool buffers) {
+void record_tessera(const M& m, const std::string& prefix,
+                    std::map<std::string, std::vector<float>>& to, bool buffers) {
   using Kind = ts::TensorEntry<float>::Kind;
   for (const auto& e : m.tensors()) {
-    if (!buffers && e.kind == Kind::parameter) to[prefix + e.name] = std::vector<float>(e.grad, e.grad + e.size());
-    if (buffers && e.kind == Kind::buffer) to[prefix + e.name] = std::vector<float>(e.value, e.value + e.size());
+    if (!buffers && e.kind == Kind::parameter)
+      to[prefix + e.name] = std::vector<float>(e.grad, e.grad + e.size());
+    if (buffers && e.kind == Kind::buffer)
+      to[prefix + e.name] = std::vector<float>(e.value, e.value + e.size());
   }
 }
 
-// ---- tessera -------------------------------------------------------------------------------------
+// ---- tessera ------------------------------------------------------------------------------------
 // The U-Net, its fixed input and per-pixel labels (388 x 388 in {0, 1}).
 struct TesseraUNet {
   UNet net{1};
@@ -232,13 +237,15 @@ struct TesseraPix2Pix {
     d.zero_grad();
     auto out = d.forward(x, y);
     if (r) r->outputs["D(x, y)"] = to_vector(out);
-    const float loss_real = ts::bce_with_logits_loss(out, ones, grad.view(), ts::Reduction::mean, 0.5);
+    const float loss_real =
+        ts::bce_with_logits_loss(out, ones, grad.view(), ts::Reduction::mean, 0.5);
     d.backward(grad.view());
     const auto fake = g.forward(x);  // G's arena: valid until G's next forward
     if (r) r->outputs["G(x)"] = to_vector(fake);
     out = d.forward(x, fake);
     if (r) r->outputs["D(x, G(x)) in D step"] = to_vector(out);
-    const float loss_fake = ts::bce_with_logits_loss(out, zeros, grad.view(), ts::Reduction::mean, 0.5);
+    const float loss_fake =
+        ts::bce_with_logits_loss(out, zeros, grad.view(), ts::Reduction::mean, 0.5);
     d.backward(grad.view());
     if (r) record_tessera(d, "D.", r->grads, false);
     opt_d.step();
@@ -269,7 +276,7 @@ struct TesseraPix2Pix {
   }
 };
 
-// ---- libtorch ------------------------------------------------------------------------------------
+// ---- libtorch -----------------------------------------------------------------------------------
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
 namespace tn = torch::nn;
 namespace tf = torch::nn::functional;
@@ -281,15 +288,18 @@ tn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t 
 tn::ConvTranspose2d deconv(std::int64_t in, std::int64_t out) {  // (4, 2, 1), with bias
   return tn::ConvTranspose2d(tn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1));
 }
-tn::LeakyReLU leaky() { return tn::LeakyReLU(tn::LeakyReLUOptions().negative_slope(0.2)); }
+tn::LeakyReLU leaky() {
+  return tn::LeakyReLU(tn::LeakyReLUOptions().negative_slope(0.2));
+}
 
 // The seed's DoubleConv2d: its layers in `self.conv`.
 struct DoubleConvImpl : tn::Module {
   tn::Sequential conv;
   DoubleConvImpl(std::int64_t in, std::int64_t out)
-      : conv(register_module("conv", tn::Sequential(::conv(in, out, 3, 1, 0, false), tn::BatchNorm2d(out),
-                                                    tn::ReLU(), ::conv(out, out, 3, 1, 0, false),
-                                                    tn::BatchNorm2d(out), tn::ReLU()))) {}
+      : conv(register_module(
+            "conv",
+            tn::Sequential(::conv(in, out, 3, 1, 0, false), tn::BatchNorm2d(out), tn::ReLU(),
+                           ::conv(out, out, 3, 1, 0, false), tn::BatchNorm2d(out), tn::ReLU()))) {}
   torch::Tensor forward(const torch::Tensor& x) { return conv->forward(x); }
 };
 TORCH_MODULE(DoubleConv);
@@ -379,8 +389,9 @@ struct UNetGeneratorImpl : tn::Module {
   UNetGeneratorImpl() {
     const std::int64_t w[] = {64, 128, 256, 512, 512, 512, 512, 512};
     for (int k = 0; k < 8; ++k)
-      down.push_back(register_module("down_conv_layer_" + std::to_string(k + 1),
-                                     DownConvBlock(k == 0 ? 3 : w[k - 1], w[k], k != 0 && k != 7, k >= 3)));
+      down.push_back(
+          register_module("down_conv_layer_" + std::to_string(k + 1),
+                          DownConvBlock(k == 0 ? 3 : w[k - 1], w[k], k != 0 && k != 7, k >= 3)));
     for (int k = 0; k < 7; ++k)  // up_conv_layer_(k+1) reads enc(8-k) (and dec(k) cat enc(8-k))
       up.push_back(register_module("up_conv_layer_" + std::to_string(k + 1),
                                    UpConvBlock(k == 0 ? w[7] : 2 * w[7 - k], w[6 - k], k <= 3)));
@@ -391,9 +402,9 @@ struct UNetGeneratorImpl : tn::Module {
     for (auto& d : down) enc.push_back(d->forward(enc.back()));
     torch::Tensor dec = enc[8];
     for (int k = 0; k < 7; ++k) dec = up[std::size_t(k)]->forward(dec, enc[std::size_t(7 - k)]);
-    dec = tf::interpolate(dec, tf::InterpolateFuncOptions()
-                                   .scale_factor(std::vector<double>{2, 2})
-                                   .mode(torch::kNearest));
+    dec = tf::interpolate(
+        dec,
+        tf::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
     dec = torch::constant_pad_nd(dec, {1, 0, 1, 0});  // ZeroPad2d((1, 0, 1, 0))
     return torch::tanh(conv_layer_1->forward(dec));
   }
@@ -431,12 +442,15 @@ void copy_weights(const Model& from, tn::Module& to) {
   auto buffers = to.named_buffers();
   std::size_t copied = 0, torch_count = 0;
   for (const auto& p : params) torch_count += p.value().numel() > 0;
-  for (const auto& b : buffers) torch_count += b.key().find("num_batches_tracked") == std::string::npos;
+  for (const auto& b : buffers)
+    torch_count += b.key().find("num_batches_tracked") == std::string::npos;
   for (const auto& e : from.tensors()) {
     if (e.kind == ts::TensorEntry<float>::Kind::counter) continue;
-    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name) : buffers.find(e.name);
+    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name)
+                                                                         : buffers.find(e.name);
     if (!t || std::size_t(t->numel()) != e.size()) {
-      std::fprintf(stderr, "bench_big: libtorch has no tensor %s of %zu values\n", e.name.c_str(), e.size());
+      std::fprintf(stderr, "bench_big: libtorch has no tensor %s of %zu values\n", e.name.c_str(),
+                   e.size());
       std::exit(1);
     }
     t->copy_(torch::from_blob(e.value, {std::int64_t(e.size())}, torch::kFloat).view(t->sizes()));
@@ -462,13 +476,14 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 
 // Every parameter's gradient, or every buffer's value (num_batches_tracked aside, which tessera
 // keeps as a counter), under prefix + its state_dict name.
-void record_torch(const tn::Module& m, const std::string& prefix, std::map<std::string, std::vector<float>>& to,
-                  bool buffers) {
+void record_torch(const tn::Module& m, const std::string& prefix,
+                  std::map<std::string, std::vector<float>>& to, bool buffers) {
   if (!buffers)
     for (const auto& p : m.named_parameters()) to[prefix + p.key()] = to_vector(p.value().grad());
   else
     for (const auto& b : m.named_buffers())
-      if (b.key().find("num_batches_tracked") == std::string::npos) to[prefix + b.key()] = to_vector(b.value());
+      if (b.key().find("num_batches_tracked") == std::string::npos)
+        to[prefix + b.key()] = to_vector(b.value());
 }
 
 struct TorchUNet {
@@ -481,9 +496,11 @@ struct TorchUNet {
     net->train(train);
     x = to_torch(from.x);
     const auto& out = UNet::output_shape.dims;
-    labels = torch::from_blob(const_cast<std::int64_t*>(from.labels.data()), {1, out[1], out[2]}, torch::kLong).clone();
-    opt = std::make_unique<torch::optim::Adam>(net->parameters(),
-                                               torch::optim::AdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8));
+    labels = torch::from_blob(const_cast<std::int64_t*>(from.labels.data()), {1, out[1], out[2]},
+                              torch::kLong)
+                 .clone();
+    opt = std::make_unique<torch::optim::Adam>(
+        net->parameters(), torch::optim::AdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8));
   }
 
   torch::Tensor step(Record* r) {
@@ -534,8 +551,9 @@ struct TorchPix2Pix {
     const torch::Tensor out_real = d->forward(x, y);
     const torch::Tensor fake = g->forward(x);
     const torch::Tensor out_fake = d->forward(x, fake.detach());
-    const torch::Tensor loss_d = 0.5 * (tf::binary_cross_entropy_with_logits(out_real, torch::ones_like(out_real)) +
-                                        tf::binary_cross_entropy_with_logits(out_fake, torch::zeros_like(out_fake)));
+    const torch::Tensor loss_d =
+        0.5 * (tf::binary_cross_entropy_with_logits(out_real, torch::ones_like(out_real)) +
+               tf::binary_cross_entropy_with_logits(out_fake, torch::zeros_like(out_fake)));
     loss_d.backward();
     if (r) record_torch(*d, "D.", r->grads, false);
     opt_d->step();
@@ -544,7 +562,8 @@ struct TorchPix2Pix {
     g->zero_grad();
     if (r) fake.retain_grad();
     const torch::Tensor out_g = d->forward(x, fake);
-    const torch::Tensor adversarial = tf::binary_cross_entropy_with_logits(out_g, torch::ones_like(out_g));
+    const torch::Tensor adversarial =
+        tf::binary_cross_entropy_with_logits(out_g, torch::ones_like(out_g));
     const torch::Tensor l1 = TesseraPix2Pix::lambda * tf::l1_loss(fake, y);
     const torch::Tensor loss_g = adversarial + l1;
     loss_g.backward();
@@ -614,21 +633,25 @@ double max_diff(const std::map<std::string, std::vector<float>>& lt,
 // when they are far apart: outputs, losses and buffers at 1e-3 absolute, gradients and entries
 // named "(rel)" at 3e-2 relative in the 2-norm. grad_prefixes: the networks whose parameter
 // gradients are compared ("" for all of them as one).
-void compare(const char* what, const Record& l, const Record& t, const std::vector<std::string>& grad_prefixes) {
+void compare(const char* what, const Record& l, const Record& t,
+             const std::vector<std::string>& grad_prefixes) {
   std::vector<std::pair<std::string, double>> diffs;
   for (const auto& [name, values] : l.outputs) {
     const auto other = t.outputs.find(name);
     const std::vector<float> none;
     const auto& theirs = other == t.outputs.end() ? none : other->second;
-    diffs.emplace_back(name, name.ends_with("(rel)") ? norm_error(values, theirs) : max_diff(values, theirs));
+    diffs.emplace_back(
+        name, name.ends_with("(rel)") ? norm_error(values, theirs) : max_diff(values, theirs));
   }
   for (const auto& [name, value] : l.losses)
     diffs.emplace_back(name, t.losses.count(name) ? std::abs(value - t.losses.at(name)) : INFINITY);
-  if (!l.buffers.empty() || !t.buffers.empty()) diffs.emplace_back("running stats", max_diff(l.buffers, t.buffers));
+  if (!l.buffers.empty() || !t.buffers.empty())
+    diffs.emplace_back("running stats", max_diff(l.buffers, t.buffers));
   for (const auto& prefix : grad_prefixes)
-    diffs.emplace_back((prefix.empty() ? std::string("grads") : prefix.substr(0, prefix.size() - 1) + " grads") +
-                           " (rel)",
-                       norm_error(l.grads, t.grads, prefix));
+    diffs.emplace_back(
+        (prefix.empty() ? std::string("grads") : prefix.substr(0, prefix.size() - 1) + " grads") +
+            " (rel)",
+        norm_error(l.grads, t.grads, prefix));
   std::printf("check: %s, |libtorch - tessera|:", what);
   bool ok = true;
   for (const auto& [name, diff] : diffs) {
@@ -699,8 +722,8 @@ struct Pix2PixFixture {
     tessera.step(&t);
     tessera.g.train();
     torch.g->train();
-    compare("pix2pix256_train batch 1, one iteration from the same weights, G without Dropout", l, t,
-            {"D.", "G."});
+    compare("pix2pix256_train batch 1, one iteration from the same weights, G without Dropout", l,
+            t, {"D.", "G."});
 #endif
   }
 };
@@ -712,7 +735,7 @@ F& fixture() {
   return *made;
 }
 
-// ---- The benchmarks ------------------------------------------------------------------------------
+// ---- The benchmarks -----------------------------------------------------------------------------
 // Runs `step` (one iteration of one side) under the benchmark loop, after one untimed warm-up the
 // first time the side is entered. Counters: GFLOP/s and %peak over the loop's real time (measured
 // here as well, so that they print as plain numbers rather than as Google Benchmark's "/s" rates;
@@ -730,7 +753,8 @@ void run(benchmark::State& state, bool& warm, double gflop, Step step) {
     step();
     benchmark::ClobberMemory();
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double gflops = gflop * double(state.iterations()) / seconds;
   state.counters["GFLOP/s"] = gflops;
   if (peak_gflops > 0) state.counters["%peak"] = 100 * gflops / peak_gflops;
@@ -738,28 +762,34 @@ void run(benchmark::State& state, bool& warm, double gflop, Step step) {
 
 void unet_train_tessera(benchmark::State& state) {
   auto& f = fixture<UNetTrainFixture>();
-  run(state, f.warm_tessera, unet_train_gflop, [&] { benchmark::DoNotOptimize(f.tessera.step(nullptr)); });
+  run(state, f.warm_tessera, unet_train_gflop,
+      [&] { benchmark::DoNotOptimize(f.tessera.step(nullptr)); });
 }
 void unet_forward_tessera(benchmark::State& state) {
   auto& f = fixture<UNetForwardFixture>();
-  run(state, f.warm_tessera, unet_forward_gflop, [&] { benchmark::DoNotOptimize(f.tessera.infer().data()); });
+  run(state, f.warm_tessera, unet_forward_gflop,
+      [&] { benchmark::DoNotOptimize(f.tessera.infer().data()); });
 }
 void pix2pix_train_tessera(benchmark::State& state) {
   auto& f = fixture<Pix2PixFixture>();
-  run(state, f.warm_tessera, pix2pix_train_gflop, [&] { benchmark::DoNotOptimize(f.tessera.step(nullptr)); });
+  run(state, f.warm_tessera, pix2pix_train_gflop,
+      [&] { benchmark::DoNotOptimize(f.tessera.step(nullptr)); });
 }
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
 void unet_train_libtorch(benchmark::State& state) {
   auto& f = fixture<UNetTrainFixture>();
-  run(state, f.warm_torch, unet_train_gflop, [&] { benchmark::DoNotOptimize(f.torch.step(nullptr).data_ptr()); });
+  run(state, f.warm_torch, unet_train_gflop,
+      [&] { benchmark::DoNotOptimize(f.torch.step(nullptr).data_ptr()); });
 }
 void unet_forward_libtorch(benchmark::State& state) {
   auto& f = fixture<UNetForwardFixture>();
-  run(state, f.warm_torch, unet_forward_gflop, [&] { benchmark::DoNotOptimize(f.torch.infer().data_ptr()); });
+  run(state, f.warm_torch, unet_forward_gflop,
+      [&] { benchmark::DoNotOptimize(f.torch.infer().data_ptr()); });
 }
 void pix2pix_train_libtorch(benchmark::State& state) {
   auto& f = fixture<Pix2PixFixture>();
-  run(state, f.warm_torch, pix2pix_train_gflop, [&] { benchmark::DoNotOptimize(f.torch.step(nullptr).data_ptr()); });
+  run(state, f.warm_torch, pix2pix_train_gflop,
+      [&] { benchmark::DoNotOptimize(f.torch.step(nullptr).data_ptr()); });
 }
 #endif
 
@@ -769,13 +799,19 @@ std::map<std::string, double> gflop_of;  // workload -> GFLOP per iteration, for
 void register_workload(const std::string& name, double gflop, void (*tessera)(benchmark::State&),
                        [[maybe_unused]] void (*libtorch)(benchmark::State&)) {
   gflop_of[name] = gflop;
-  benchmark::RegisterBenchmark((name + "/tessera").c_str(), tessera)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark((name + "/tessera").c_str(), tessera)
+      ->Arg(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
-  benchmark::RegisterBenchmark((name + "/libtorch").c_str(), libtorch)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark((name + "/libtorch").c_str(), libtorch)
+      ->Arg(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
 #endif
 }
 
-// ---- The FMA peak --------------------------------------------------------------------------------
+// ---- The FMA peak -------------------------------------------------------------------------------
 // `iterations` rounds of kAccumulators independent FMAs (acc = acc * m + c, which stays near 1) on
 // registers, from `seed`; returns the sum of the accumulators' lanes, so that the loop is used.
 constexpr int kAccumulators = 12;
@@ -853,20 +889,23 @@ double measure_peak(int threads) {
   for (int i = 0; i < 3; ++i) half = std::min(half, time_fma(n / 2, threads, sink));
   benchmark::DoNotOptimize(sink);
   const double gflops = double(threads) * double(n) * kAccumulators * kLanes * 2 / best / 1e9;
-  std::printf("peak: %.1f GFLOP/s (%d threads, %s, %d accumulators x %d lanes, %lld iterations in %.3f s, "
-              "half of them in %.3f s; sum %.6g)\n",
-              gflops, threads, kIsa, kAccumulators, kLanes, n, best, half, sink);
+  std::printf(
+      "peak: %.1f GFLOP/s (%d threads, %s, %d accumulators x %d lanes, %lld iterations in %.3f s, "
+      "half of them in %.3f s; sum %.6g)\n",
+      gflops, threads, kIsa, kAccumulators, kLanes, n, best, half, sink);
   std::fflush(stdout);
   return gflops;
 }
 
-// ---- The report ----------------------------------------------------------------------------------
+// ---- The report ---------------------------------------------------------------------------------
 // The console reporter, which also keeps each run's real time per iteration for the table.
 class RecordingReporter : public benchmark::ConsoleReporter {
  public:
   struct Key {
     std::string model, batch;
-    bool operator<(const Key& o) const { return std::tie(model, batch) < std::tie(o.model, o.batch); }
+    bool operator<(const Key& o) const {
+      return std::tie(model, batch) < std::tie(o.model, o.batch);
+    }
   };
   struct Times {
     std::vector<double> runs;  // ms, one per repetition when no aggregates are reported
@@ -893,7 +932,8 @@ class RecordingReporter : public benchmark::ConsoleReporter {
       if (slash == std::string::npos) continue;
       const Key key{fn.substr(0, slash), r.run_name.args};
       const std::string library = fn.substr(slash + 1);
-      const double ms = r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      const double ms =
+          r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
       if (!table.count(key)) order.push_back(key);
       Times& t = table[key][library];
       if (r.run_type == Run::RT_Iteration)
@@ -907,32 +947,36 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 
   void PrintTable() const {
     std::printf("\npeak: %.1f GFLOP/s\n", peak_gflops);
-    std::printf("%-18s %5s %8s %11s %11s %9s %9s %7s %7s %9s\n", "workload", "batch", "GFLOP/it", "tessera ms",
-                "libtorch ms", "ts GF/s", "lt GF/s", "ts %pk", "lt %pk", "lt/ts");
+    std::printf("%-18s %5s %8s %11s %11s %9s %9s %7s %7s %9s\n", "workload", "batch", "GFLOP/it",
+                "tessera ms", "libtorch ms", "ts GF/s", "lt GF/s", "ts %pk", "lt %pk", "lt/ts");
     for (const Key& k : order) {
       const auto& libs = table.at(k);
       const double ts_ms = libs.count("tessera") ? libs.at("tessera").best() : -1;
       const double lt_ms = libs.count("libtorch") ? libs.at("libtorch").best() : -1;
       const double gflop = gflop_of.count(k.model) ? gflop_of.at(k.model) : 0;
-      char ts_s[32] = "-", lt_s[32] = "-", ts_g[32] = "-", lt_g[32] = "-", ts_p[32] = "-", lt_p[32] = "-",
-           ratio[32] = "-";
+      char ts_s[32] = "-", lt_s[32] = "-", ts_g[32] = "-", lt_g[32] = "-", ts_p[32] = "-",
+           lt_p[32] = "-", ratio[32] = "-";
       if (ts_ms > 0) {
         std::snprintf(ts_s, sizeof ts_s, "%.1f", ts_ms);
         std::snprintf(ts_g, sizeof ts_g, "%.1f", gflop * 1e3 / ts_ms);
-        if (peak_gflops > 0) std::snprintf(ts_p, sizeof ts_p, "%.1f", 100 * gflop * 1e3 / ts_ms / peak_gflops);
+        if (peak_gflops > 0)
+          std::snprintf(ts_p, sizeof ts_p, "%.1f", 100 * gflop * 1e3 / ts_ms / peak_gflops);
       }
       if (lt_ms > 0) {
         std::snprintf(lt_s, sizeof lt_s, "%.1f", lt_ms);
         std::snprintf(lt_g, sizeof lt_g, "%.1f", gflop * 1e3 / lt_ms);
-        if (peak_gflops > 0) std::snprintf(lt_p, sizeof lt_p, "%.1f", 100 * gflop * 1e3 / lt_ms / peak_gflops);
+        if (peak_gflops > 0)
+          std::snprintf(lt_p, sizeof lt_p, "%.1f", 100 * gflop * 1e3 / lt_ms / peak_gflops);
       }
       if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
-      std::printf("%-18s %5s %8.1f %11s %11s %9s %9s %7s %7s %9s\n", k.model.c_str(), k.batch.c_str(), gflop, ts_s,
-                  lt_s, ts_g, lt_g, ts_p, lt_p, ratio);
+      std::printf("%-18s %5s %8.1f %11s %11s %9s %9s %7s %7s %9s\n", k.model.c_str(),
+                  k.batch.c_str(), gflop, ts_s, lt_s, ts_g, lt_g, ts_p, lt_p, ratio);
     }
     std::printf(
-        "(ms per iteration: the median over repetitions when reported, else the mean, else the median of the "
-        "runs; GFLOP/it the nominal count of the header comment; %%pk the share of the FMA peak; lt/ts > 1 "
+        "(ms per iteration: the median over repetitions when reported, else the mean, else the "
+        "median of the "
+        "runs; GFLOP/it the nominal count of the header comment; %%pk the share of the FMA peak; "
+        "lt/ts > 1 "
         "means tessera is faster)\n");
   }
 };
@@ -967,15 +1011,18 @@ int main(int argc, char** argv) {
     const auto at = config.find("CPU capability usage: ");
     if (at != std::string::npos) {
       const auto from = at + std::string("CPU capability usage: ").size();
-      benchmark::AddCustomContext("libtorch_cpu_capability", config.substr(from, config.find('\n', from) - from));
+      benchmark::AddCustomContext("libtorch_cpu_capability",
+                                  config.substr(from, config.find('\n', from) - from));
     }
   }
 #else
   benchmark::AddCustomContext("libtorch", "not found at configure time: tessera only");
 #endif
   if (coretype)
-    std::fprintf(stderr, "bench_big: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
-                         "to let OpenBLAS pick this CPU's kernels\n", coretype);
+    std::fprintf(stderr,
+                 "bench_big: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
+                 "to let OpenBLAS pick this CPU's kernels\n",
+                 coretype);
 
   peak_gflops = measure_peak(threads);
   char peak_text[64];
@@ -984,8 +1031,10 @@ int main(int argc, char** argv) {
 
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
   register_workload("unet572_train", unet_train_gflop, unet_train_tessera, unet_train_libtorch);
-  register_workload("unet572_forward", unet_forward_gflop, unet_forward_tessera, unet_forward_libtorch);
-  register_workload("pix2pix256_train", pix2pix_train_gflop, pix2pix_train_tessera, pix2pix_train_libtorch);
+  register_workload("unet572_forward", unet_forward_gflop, unet_forward_tessera,
+                    unet_forward_libtorch);
+  register_workload("pix2pix256_train", pix2pix_train_gflop, pix2pix_train_tessera,
+                    pix2pix_train_libtorch);
 #else
   register_workload("unet572_train", unet_train_gflop, unet_train_tessera, nullptr);
   register_workload("unet572_forward", unet_forward_gflop, unet_forward_tessera, nullptr);

@@ -3,10 +3,10 @@
 // fashion_scorer.hpp): the FID of --score-samples generated images against the 10,000 test images
 // on that classifier's features and, for a conditional generator, the fraction that it puts in
 // the class they were asked for (or, for InfoGAN's class code, which names the classes itself,
-// in the class matched with their code: tessera/eval/matched_accuracy.hpp). Scoring never stops a run: without the classifier's weights (or
-// with a file that is not them, or test images that cannot be read) the run prints one line
-// saying why and how to make the weights, and ends as it would have. Not part of the library:
-// examples only.
+// in the class matched with their code: tessera/eval/matched_accuracy.hpp). Scoring never stops a
+// run: without the classifier's weights (or with a file that is not them, or test images that
+// cannot be read) the run prints one line saying why and how to make the weights, and ends as it
+// would have. Not part of the library: examples only.
 #pragma once
 
 #include <algorithm>
@@ -17,12 +17,11 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
-
 #include <tessera/eval/fashion_scorer.hpp>
 #include <tessera/eval/matched_accuracy.hpp>
-#include <tessera/train/metrics.hpp>
 #include <tessera/tools.hpp>
+#include <tessera/train/metrics.hpp>
+#include <vector>
 
 #include "flags.hpp"
 #include "image_data.hpp"

@@ -25,8 +25,7 @@ ts::MatchedAccuracy by_enumeration(const std::vector<std::int64_t>& codes,
   ts::MatchedAccuracy best{-1, {}};
   do {
     std::int64_t hits = 0;
-    for (std::size_t i = 0; i < codes.size(); ++i)
-      hits += pi[std::size_t(codes[i])] == classes[i];
+    for (std::size_t i = 0; i < codes.size(); ++i) hits += pi[std::size_t(codes[i])] == classes[i];
     const double a = double(hits) / double(codes.size());
     if (a > best.accuracy) best = {a, pi};
   } while (std::next_permutation(pi.begin(), pi.end()));

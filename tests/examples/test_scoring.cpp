@@ -136,10 +136,11 @@ TEST_CASE(
     pairs += " " + std::to_string(c) + "->" + std::to_string(match.assignment[c]);
   INFO(matched.str());
   CHECK(lines(matched.str()) == 1);
-  CHECK_THAT(matched.str(), Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 260 "));
-  CHECK_THAT(matched.str(), Catch::Contains("; code-class agreement " +
-                                            examples::fixed(match.accuracy, 4) + " (code->class" +
-                                            pairs + ")  ["));
+  CHECK_THAT(matched.str(),
+             Catch::StartsWith("score: FID " + examples::fixed(fid, 2) + " of 260 "));
+  CHECK_THAT(matched.str(),
+             Catch::Contains("; code-class agreement " + examples::fixed(match.accuracy, 4) +
+                             " (code->class" + pairs + ")  ["));
   CHECK_THAT(matched.str(), !Catch::Contains("class accuracy"));
 }
 

@@ -235,8 +235,8 @@ void check_accumulation() {
 TEST_CASE("Conv2d backward adds to the gradients and overwrites dx") {
   check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, float>();
   check_accumulation<ts::Conv2d<4, 3, 2, 1>, ts::Shape<3, 7, 6>, double>();
-  check_accumulation<ts::Conv2d<4, 4, 2, 1>, ts::Shape<1, 8, 6>, float>();   // dx by GEMM
-  check_accumulation<ts::Conv2d<2, 4, 1, 0>, ts::Shape<5, 4, 4>, float>();   // all by GEMM
+  check_accumulation<ts::Conv2d<4, 4, 2, 1>, ts::Shape<1, 8, 6>, float>();  // dx by GEMM
+  check_accumulation<ts::Conv2d<2, 4, 1, 0>, ts::Shape<5, 4, 4>, float>();  // all by GEMM
 }
 
 TEST_CASE("ConvTranspose2d backward adds to the gradients and overwrites dx") {

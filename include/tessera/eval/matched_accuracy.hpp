@@ -40,10 +40,9 @@ inline MatchedAccuracy matched_accuracy(std::span<const std::int64_t> codes,
   std::vector<std::int64_t> counts(n * n, 0);  // counts[code * K + class]
   for (std::size_t i = 0; i < codes.size(); ++i) {
     if (codes[i] < 0 || codes[i] >= k || classes[i] < 0 || classes[i] >= k)
-      throw std::invalid_argument(where + "sample " + std::to_string(i) + " has code " +
-                                  std::to_string(codes[i]) + " and class " +
-                                  std::to_string(classes[i]) + ", outside [0, " +
-                                  std::to_string(k) + ")");
+      throw std::invalid_argument(
+          where + "sample " + std::to_string(i) + " has code " + std::to_string(codes[i]) +
+          " and class " + std::to_string(classes[i]) + ", outside [0, " + std::to_string(k) + ")");
     ++counts[std::size_t(codes[i]) * n + std::size_t(classes[i])];
   }
   // best[mask]: the most samples that codes popcount(mask) .. K-1 can match when the classes in
@@ -63,7 +62,8 @@ inline MatchedAccuracy matched_accuracy(std::span<const std::int64_t> codes,
   std::size_t mask = 0;
   for (std::size_t code = 0; code < n; ++code)
     for (std::size_t c = 0; c < n; ++c)
-      if (!(mask >> c & 1) && counts[code * n + c] + best[mask | std::size_t(1) << c] == best[mask]) {
+      if (!(mask >> c & 1) &&
+          counts[code * n + c] + best[mask | std::size_t(1) << c] == best[mask]) {
         m.assignment.push_back(int(c));
         mask |= std::size_t(1) << c;
         break;
