@@ -156,9 +156,8 @@ TEST_CASE("Conv2d backward in float agrees with double") {
   SECTION("dilation 2, stride 2, uneven") {
     check_float_against_double<ts::Conv2d<4, 3, 2, 1, with_bias, 2>, ts::Shape<3, 11, 9>>();
   }
-  // The shapes whose float runs go partly or wholly to im2col + GEMM (ops/conv2d/cpu.hpp): the
-  // data gradient of one input channel (the weight gradient still oneDNN's), and a window over
-  // the whole input (a critic's last layer: a 1x1 output).
+  // Shapes where oneDNN's kernels run far below their usual speed (benchmarks/onednn_profile.py):
+  // one input channel (its data gradient), and a window over the whole input (a 1x1 output).
   SECTION("one input channel, kernel 4, stride 2, padding 1 (a grayscale critic's first layer)") {
     check_float_against_double<ts::Conv2d<6, 4, 2, 1>, ts::Shape<1, 12, 10>>();
   }

@@ -195,24 +195,8 @@ TESSERA_OMP(parallel for schedule(static))
 }
 }  // namespace cpu
 
-namespace cpu {
-// Where im2col + GEMM beats oneDNN's convolution kernels (measured with
-// benchmarks/onednn_profile.py, docs/performance.md "Where the time goes"):
-// - a window over the whole input: a convolution to a 1x1 output (a critic's or D's last layer) or
-//   a transposed convolution from a 1x1 input (a DCGAN G's first layer) is one matrix product,
-//   which oneDNN's kernels ran at 1 to 2 GFLOP/s, forward and backward;
-// - the data gradient of a convolution of one input channel (a grayscale image's first layer,
-//   which gradient penalties and a G step through D need): 7.8 GFLOP/s.
-constexpr bool whole_window(const WindowGeometry& g, bool transposed) {
-  return transposed ? g.in_h == 1 && g.in_w == 1 : g.out_h == 1 && g.out_w == 1;
-}
-constexpr bool gemm_data_gradient(const WindowGeometry& g, bool transposed) {
-  return whole_window(g, transposed) || (!transposed && g.in_channels == 1);
-}
-}  // namespace cpu
-
 // im2col + GEMM takes its buffers from the scratch; oneDNN keeps its own in the plan, except for
-// the few transposed convolutions it cannot express and the shapes above, which go to im2col.
+// the few transposed convolutions it cannot express, which fall back to im2col.
 template <class T>
 struct ConvPlan<Cpu, T> {
   static constexpr std::size_t scratch(const WindowGeometry& g, bool transposed) {
@@ -222,15 +206,8 @@ struct ConvPlan<Cpu, T> {
 #ifdef TESSERA_HAVE_DNNL
 template <>
 struct ConvPlan<Cpu, float> : cpu::DnnlConvPlan {
-  // Whether oneDNN runs the forward (and the weight gradient); the data gradient also needs
-  // !gemm_data_gradient.
-  static constexpr bool by_dnnl(const WindowGeometry& g, bool transposed) {
-    return supports(g, transposed) && !cpu::whole_window(g, transposed);
-  }
   static constexpr std::size_t scratch(const WindowGeometry& g, bool transposed) {
-    return by_dnnl(g, transposed) && !cpu::gemm_data_gradient(g, transposed)
-               ? 0
-               : cpu::gemm_scratch(g, transposed);
+    return supports(g, transposed) ? 0 : cpu::gemm_scratch(g, transposed);
   }
 };
 // Whether T's convolutions go to oneDNN (those that it supports).
@@ -245,7 +222,7 @@ template <class T>
 void conv2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x, const T* weight,
                     const T* bias, T* y, index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {
-    if (plan.by_dnnl(g, false)) {
+    if (plan.supports(g, false)) {
       plan.forward(g, false, x, weight, bias, y, n);
       return;
     }
@@ -257,7 +234,7 @@ template <class T>
 void conv_transpose2d_forward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const T* x,
                               const T* weight, const T* bias, T* y, index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {
-    if (plan.by_dnnl(g, true)) {
+    if (plan.supports(g, true)) {
       plan.forward(g, true, x, weight, bias, y, n);
       return;
     }
@@ -270,13 +247,8 @@ void conv2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry& g, const
                      const T* weight, const T* dy, T* dx, T* weight_grad, T* bias_grad, index n,
                      T* scratch) {
   if constexpr (dnnl_plan<T>) {
-    if (plan.by_dnnl(g, false)) {
-      if (dx && cpu::gemm_data_gradient(g, false)) {
-        cpu::gemm_conv_transpose2d<T>(g.swapped(), dy, weight, nullptr, dx, n, scratch);
-        dx = nullptr;
-      }
-      if (dx || weight_grad || bias_grad)
-        plan.backward(g, false, x, weight, dy, dx, weight_grad, bias_grad, n);
+    if (plan.supports(g, false)) {
+      plan.backward(g, false, x, weight, dy, dx, weight_grad, bias_grad, n);
       return;
     }
   }
@@ -294,7 +266,7 @@ void conv_transpose2d_backward(Cpu, ConvPlan<Cpu, T>& plan, const WindowGeometry
                                const T* weight, const T* dy, T* dx, T* weight_grad, T* bias_grad,
                                index n, T* scratch) {
   if constexpr (dnnl_plan<T>) {
-    if (plan.by_dnnl(g, true)) {
+    if (plan.supports(g, true)) {
       plan.backward(g, true, x, weight, dy, dx, weight_grad, bias_grad, n);
       return;
     }

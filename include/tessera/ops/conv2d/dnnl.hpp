@@ -4,9 +4,7 @@
 // primitive descriptor as their hint. The primitives pick their own (blocked) memory layouts;
 // tensors stay NCHW between layers, so the plan reorders into and out of them around each
 // primitive, as libtorch's oneDNN path does. Measured here at two to three times the speed of
-// im2col + GEMM, forward and backward, except where a window covers the whole input (DCGAN's
-// 1x1 -> 4x4 first layer, a critic's 4x4 -> 1x1 last one) and for the data gradient of one input
-// channel: ops/conv2d/cpu.hpp sends those to im2col + GEMM.
+// im2col + GEMM, forward and backward, except on tiny inputs (DCGAN's 1x1 -> 4x4 first layer).
 // Written on oneDNN's C API (dnnl.h): the C++ one (dnnl.hpp) is all inline code and cost about
 // 0.4 s of parsing, and more of code generation, in every translation unit that includes tessera.
 #pragma once
