@@ -50,13 +50,13 @@ import pathlib
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
+from twin_common import Progress, scored_images, score_line  # noqa: E402
 
 DEFAULTS = {  # epochs, batch: each example's own defaults
     "mlp_gan": (30, 100),
@@ -216,15 +216,12 @@ def main():
           f"{epochs} epoch(s) of {per_epoch} batches of {batch}", flush=True)
 
     ones, zeros = torch.ones(batch), torch.zeros(batch)
-    done = 0
-    start = time.perf_counter()
+    progress = Progress(args.max_iterations)
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(train_x))
-        epoch_start = time.perf_counter()
-        sum_d = sum_g = 0.0
-        iterations = 0
+        progress.begin_epoch()
         for b in range(per_epoch):
-            if args.max_iterations and done >= args.max_iterations:
+            if progress.stopped():
                 break
             index = order[b * batch:(b + 1) * batch]
             real = train_x[index]
@@ -255,43 +252,25 @@ def main():
                 p.requires_grad_(True)
             g_opt.step()
 
-            sum_d += loss_real.item() + loss_fake.item()
-            sum_g += loss_g.item()
-            iterations += 1
-            done += 1
-            if args.max_iterations and done % 10 == 0:
-                print(f"  iteration {done}: {(time.perf_counter() - epoch_start) / iterations:.3f} s per iteration",
-                      flush=True)
-        if iterations:
-            now = time.perf_counter()
-            print(f"epoch {epoch}: mean loss_D {sum_d / iterations:.6f}, loss_G {sum_g / iterations:.6f} "
-                  f"({iterations} iterations, {now - epoch_start:.1f} s, "
-                  f"{(now - epoch_start) / iterations * 1000:.1f} ms per iteration; {now - start:.1f} s in all)",
-                  flush=True)
-        if args.max_iterations and done >= args.max_iterations:
-            print(f"stopped after --max-iterations {args.max_iterations}", flush=True)
+            progress.add(loss_D=loss_real.item() + loss_fake.item(), loss_G=loss_g.item())
+        progress.end_epoch(epoch)
+        if progress.stop_here():
             break
-    print(f"training: {time.perf_counter() - start:.1f} s", flush=True)
+    progress.end()
 
     if scorer is None:
         return
     clock = time.perf_counter()
     n = args.score_samples
-    rng = torch.Generator().manual_seed(args.seed + 4)
     labels = torch.arange(n) % 10
-    g.eval()
-    parts = []
-    with torch.no_grad():
-        for first in range(0, n, 250):  # scoring.hpp's chunks
-            z = g.noise(min(250, n - first), generator=rng)
-            parts.append(g(z, labels[first:first + len(z)]) if conditional else g(z))
-    g.train()
-    images = torch.cat(parts)
-    if images.shape[-1] == 32:
-        images = images[:, :, 2:30, 2:30]  # the 28x28 centre, as FashionScorer::centre_crop
+
+    def draw(first, count, rng):
+        z = g.noise(count, generator=rng)
+        return g(z, labels[first:first + count]) if conditional else g(z)
+
+    images = scored_images(g, n, args.seed + 4, draw)
     fid = frechet(feature_stats(scorer, images), feature_stats(scorer, test_x))
-    line = (f"score: FID {fid:.2f} of {n} generated images against the {len(test_x)} test images on the "
-            f"features of {args.scorer}")
+    line = score_line(fid, n, len(test_x), args.scorer)
     if conditional:
         with torch.no_grad():
             hits = sum((scorer(images[s:s + 1000]).argmax(1) == labels[s:s + 1000]).sum().item()

@@ -74,6 +74,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
 from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
+from twin_common import Progress, scored_images, score_line  # noqa: E402
 from gan_twins_torch import weights_init  # noqa: E402  (the DCGAN tutorial's: ts::dcgan_init)
 # Seed 002's Generator and Discriminator (softmax class head), and the logits form, as the
 # parity fixtures write them.
@@ -217,15 +218,12 @@ def main():
         print(f"warning: tessera's example has G {G_PARAMETERS:,} parameters, D {D_PARAMETERS:,}", flush=True)
 
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
-    done = 0
-    start = time.perf_counter()
+    progress = Progress(args.max_iterations)
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(train_x))
-        epoch_start = time.perf_counter()
-        sum_d = sum_g = sum_info = 0.0
-        iterations = 0
+        progress.begin_epoch()
         for b in range(per_epoch):
-            if args.max_iterations and done >= args.max_iterations:
+            if progress.stopped():
                 break
             real = train_x[order[b * batch:(b + 1) * batch]]
 
@@ -255,40 +253,23 @@ def main():
             loss_info.backward()
             info_opt.step()
 
-            sum_d += loss_d.item()
-            sum_g += loss_g.item()
-            sum_info += loss_info.item()
-            iterations += 1
-            done += 1
-            if args.max_iterations and done % 10 == 0:
-                print(f"  iteration {done}: {(time.perf_counter() - epoch_start) / iterations:.3f} s per iteration",
-                      flush=True)
-        if iterations:
-            now = time.perf_counter()
-            print(f"epoch {epoch}: mean loss_D {sum_d / iterations:.6f}, loss_G {sum_g / iterations:.6f}, "
-                  f"info {sum_info / iterations:.6f} ({iterations} iterations, {now - epoch_start:.1f} s, "
-                  f"{(now - epoch_start) / iterations * 1000:.1f} ms per iteration; {now - start:.1f} s in all)",
-                  flush=True)
-        if args.max_iterations and done >= args.max_iterations:
-            print(f"stopped after --max-iterations {args.max_iterations}", flush=True)
+            progress.add(loss_D=loss_d.item(), loss_G=loss_g.item(), info=loss_info.item())
+        progress.end_epoch(epoch)
+        if progress.stop_here():
             break
-    print(f"training: {time.perf_counter() - start:.1f} s", flush=True)
+    progress.end()
 
     if scorer is None:
         return
     clock = time.perf_counter()
     n = args.score_samples
-    rng = torch.Generator().manual_seed(args.seed + 4)
     codes = torch.arange(n) % CLASSES
-    g.eval()
-    parts = []
-    with torch.no_grad():
-        for first in range(0, n, 250):  # scoring.hpp's chunks
-            c = codes[first:first + 250]
-            z = torch.randn(len(c), LATENT, generator=rng)
-            parts.append(g(z, one_hot(c), torch.zeros(len(c), CODES)))
-    g.train()
-    images = torch.cat(parts)[:, :, 2:30, 2:30]  # the 28x28 centre, as FashionScorer::centre_crop
+
+    def draw(first, count, rng):
+        c = codes[first:first + count]
+        return g(torch.randn(count, LATENT, generator=rng), one_hot(c), torch.zeros(count, CODES))
+
+    images = scored_images(g, n, args.seed + 4, draw)
     fid = frechet(feature_stats(scorer, images), feature_stats(scorer, test_x))
     with torch.no_grad():
         predicted = torch.cat([scorer(images[s:s + 1000]).argmax(1) for s in range(0, n, 1000)])
@@ -296,8 +277,7 @@ def main():
     np.add.at(m, (codes.numpy(), predicted.numpy()), 1)
     matched, pi = best_assignment(m)
     pairs = " ".join(f"{k}->{c}" for k, c in enumerate(pi))
-    print(f"score: FID {fid:.2f} of {n} generated images against the {len(test_x)} test images on the "
-          f"features of {args.scorer}; code-class agreement {matched / n:.4f} (code->class {pairs})"
+    print(f"{score_line(fid, n, len(test_x), args.scorer)}; code-class agreement {matched / n:.4f} (code->class {pairs})"
           f"  [{time.perf_counter() - clock:.1f} s]", flush=True)
 
 

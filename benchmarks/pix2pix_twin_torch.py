@@ -61,6 +61,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
 from classifier_torch import load_split  # noqa: E402
+from twin_common import Progress  # noqa: E402
 # Seed 003's blocks and PatchGAN, as the parity fixtures write them.
 from make_fixtures import DownConvBlock, Pix2Pix003Discriminator, UpConvBlock  # noqa: E402
 
@@ -218,15 +219,12 @@ def main():
 
     ones = torch.ones(batch, 1, 2, 2)
     zeros = torch.zeros(batch, 1, 2, 2)
-    done = 0
-    start = time.perf_counter()
+    progress = Progress(args.max_iterations)
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(garments))
-        epoch_start = time.perf_counter()
-        sum_d = sum_g = 0.0
-        iterations = 0
+        progress.begin_epoch()
         for b in range(per_epoch):
-            if args.max_iterations and done >= args.max_iterations:
+            if progress.stopped():
                 break
             y = garments[order[b * batch:(b + 1) * batch]]
             x = sobel_edges(y, args.threshold)
@@ -248,27 +246,15 @@ def main():
                 p.requires_grad_(True)
             g_opt.step()
 
-            sum_d += loss_d.item()
-            sum_g += loss_g.item()
-            iterations += 1
-            done += 1
-            if args.max_iterations and done % 10 == 0:
-                print(f"  iteration {done}: {(time.perf_counter() - epoch_start) / iterations:.3f} s per iteration",
-                      flush=True)
-        if iterations:
-            now = time.perf_counter()
-            print(f"epoch {epoch}: mean loss_D {sum_d / iterations:.6f}, loss_G {sum_g / iterations:.6f} "
-                  f"({iterations} iterations, {now - epoch_start:.1f} s, "
-                  f"{(now - epoch_start) / iterations * 1000:.1f} ms per iteration; {now - start:.1f} s in all)",
-                  flush=True)
+            progress.add(loss_D=loss_d.item(), loss_G=loss_g.item())
+        if progress.end_epoch(epoch):
             clock = time.perf_counter()
             score = heldout_l1(g, test_edges, test_garments)
             print(f"epoch {epoch}: held-out L1 {score:.4f} on {len(test_garments)} test garments  "
                   f"[{time.perf_counter() - clock:.1f} s]", flush=True)
-        if args.max_iterations and done >= args.max_iterations:
-            print(f"stopped after --max-iterations {args.max_iterations}", flush=True)
+        if progress.stop_here():
             break
-    print(f"training: {time.perf_counter() - start:.1f} s", flush=True)
+    progress.end()
 
 
 if __name__ == "__main__":

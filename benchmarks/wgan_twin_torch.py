@@ -76,6 +76,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
+from twin_common import Progress, scored_images, score_line  # noqa: E402
 from gan_twins_torch import Dcgan32Generator, weights_init  # noqa: E402
 
 WIDTH = 32  # examples::wgan_width: the critic's first layer and G's last hidden layer
@@ -183,17 +184,14 @@ def main():
           flush=True)
 
     critic_parameters = list(d.parameters())
-    done = 0
-    start = time.perf_counter()
+    progress = Progress(args.max_iterations)
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(train_x))
-        epoch_start = time.perf_counter()
-        sum_d = sum_g = sum_w = 0.0
-        iterations = 0
+        progress.begin_epoch()
         for b in range(per_epoch):
-            if args.max_iterations and done >= args.max_iterations:
+            if progress.stopped():
                 break
-            g_step = (done + 1) % critic_steps == 0  # counted over the whole run
+            g_step = (progress.done + 1) % critic_steps == 0  # counted over the whole run
             real = train_x[order[b * batch:(b + 1) * batch]]
             z = g.noise(batch)
             with torch.set_grad_enabled(g_step):  # G's graph only where a G step follows
@@ -228,40 +226,19 @@ def main():
                 g_opt.step()
 
             mean_real, mean_fake = on_real.mean().item(), on_fake.mean().item()
-            sum_d += loss_real.item() + loss_fake.item() + penalty
-            sum_g += -mean_fake
-            sum_w += mean_real - mean_fake
-            iterations += 1
-            done += 1
-            if args.max_iterations and done % 10 == 0:
-                print(f"  iteration {done}: {(time.perf_counter() - epoch_start) / iterations:.3f} s per iteration",
-                      flush=True)
-        if iterations:
-            now = time.perf_counter()
-            print(f"epoch {epoch}: mean loss_D {sum_d / iterations:.6f}, loss_G {sum_g / iterations:.6f}, "
-                  f"W {sum_w / iterations:.6f} ({iterations} iterations, {now - epoch_start:.1f} s, "
-                  f"{(now - epoch_start) / iterations * 1000:.1f} ms per iteration; {now - start:.1f} s in all)",
-                  flush=True)
-        if args.max_iterations and done >= args.max_iterations:
-            print(f"stopped after --max-iterations {args.max_iterations}", flush=True)
+            progress.add(loss_D=loss_real.item() + loss_fake.item() + penalty, loss_G=-mean_fake, W=mean_real - mean_fake)
+        progress.end_epoch(epoch)
+        if progress.stop_here():
             break
-    print(f"training: {time.perf_counter() - start:.1f} s", flush=True)
+    progress.end()
 
     if scorer is None:
         return
     clock = time.perf_counter()
     n = args.score_samples
-    rng = torch.Generator().manual_seed(args.seed + 4)
-    g.eval()
-    parts = []
-    with torch.no_grad():
-        for first in range(0, n, 250):  # scoring.hpp's chunks
-            parts.append(g(g.noise(min(250, n - first), generator=rng)))
-    g.train()
-    images = torch.cat(parts)[:, :, 2:30, 2:30]  # the 28x28 centre, as FashionScorer::centre_crop
+    images = scored_images(g, n, args.seed + 4, lambda first, count, rng: g(g.noise(count, generator=rng)))
     fid = frechet(feature_stats(scorer, images), feature_stats(scorer, test_x))
-    print(f"score: FID {fid:.2f} of {n} generated images against the {len(test_x)} test images on the "
-          f"features of {args.scorer}  [{time.perf_counter() - clock:.1f} s]", flush=True)
+    print(f"{score_line(fid, n, len(test_x), args.scorer)}  [{time.perf_counter() - clock:.1f} s]", flush=True)
 
 
 if __name__ == "__main__":
