@@ -73,8 +73,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
-from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
-from twin_common import Progress, scored_images, score_line  # noqa: E402
+from classifier_torch import feature_stats, frechet, load_split  # noqa: E402
+from twin_common import Progress, load_scorer, scored_images, score_line  # noqa: E402
 from gan_twins_torch import weights_init  # noqa: E402  (the DCGAN tutorial's: ts::dcgan_init)
 # Seed 002's Generator and Discriminator (softmax class head), and the logits form, as the
 # parity fixtures write them.
@@ -201,13 +201,7 @@ def main():
     info_opt = torch.optim.Adam(itertools.chain(g.parameters(), d.parameters()), lr=2e-4, betas=(0.5, 0.999))
     mse, ce = nn.MSELoss(), nn.CrossEntropyLoss()
 
-    scorer = None
-    if args.score_samples and pathlib.Path(args.scorer).exists():
-        scorer = FashionClassifier()
-        scorer.load_state_dict(read_safetensors(args.scorer))
-        scorer.eval()
-    elif args.score_samples:
-        print(f"note: no classifier weights at {args.scorer}, so no score at the end", flush=True)
+    scorer = load_scorer(args.scorer, args.score_samples)
 
     per_epoch = len(train_x) // batch  # drop_last
     g_count, d_count = sum(p.numel() for p in g.parameters()), sum(p.numel() for p in d.parameters())

@@ -3,9 +3,12 @@ print them, and the images that are scored at the end, drawn as examples/common/
 them (benchmarks/gan_twins_torch.py, wgan_twin_torch.py, pix2pix_twin_torch.py,
 infogan_twin_torch.py)."""
 
+import pathlib
 import time
 
 import torch
+
+from classifier_torch import FashionClassifier, read_safetensors
 
 
 class Progress:
@@ -79,3 +82,17 @@ def score_line(fid, n, test_count, scorer):
     Inception's features)."""
     return (f"score: FID {fid:.2f} of {n} generated images against the {test_count} test images on the "
             f"features of {scorer}")
+
+
+def load_scorer(path, samples):
+    """examples/classifier's network with the weights at `path` in eval mode, or None (and a note)
+    when there is no file there; None without a note when `samples` is 0 (no score asked for)."""
+    if not samples:
+        return None
+    if not pathlib.Path(path).exists():
+        print(f"note: no classifier weights at {path}, so no score at the end", flush=True)
+        return None
+    scorer = FashionClassifier()
+    scorer.load_state_dict(read_safetensors(path))
+    scorer.eval()
+    return scorer

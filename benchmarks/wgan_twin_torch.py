@@ -75,8 +75,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from classifier_torch import FashionClassifier, feature_stats, frechet, load_split, read_safetensors  # noqa: E402
-from twin_common import Progress, scored_images, score_line  # noqa: E402
+from classifier_torch import feature_stats, frechet, load_split  # noqa: E402
+from twin_common import Progress, load_scorer, scored_images, score_line  # noqa: E402
 from gan_twins_torch import Dcgan32Generator, weights_init  # noqa: E402
 
 WIDTH = 32  # examples::wgan_width: the critic's first layer and G's last hidden layer
@@ -169,13 +169,7 @@ def main():
         g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
         d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
 
-    scorer = None
-    if args.score_samples and pathlib.Path(args.scorer).exists():
-        scorer = FashionClassifier()
-        scorer.load_state_dict(read_safetensors(args.scorer))
-        scorer.eval()
-    elif args.score_samples:
-        print(f"note: no classifier weights at {args.scorer}, so no score at the end", flush=True)
+    scorer = load_scorer(args.scorer, args.score_samples)
 
     per_epoch = len(train_x) // batch  # drop_last
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); wgan {args.variant}: "
