@@ -131,14 +131,15 @@ class GanScoring {
                   images.data() + std::size_t(first) * Image::size);
       }
       g.train();
-      const double fid = scorer_->fid(images);
+      // One pass of the classifier: features for the FID, probabilities for the classes.
+      const ts::FashionScorer::Scores scores = scorer_->score(images);
+      const double fid = scorer_->fid(scores);
       std::string check;
       if (classes == Classes::asked) {
-        check = "; class accuracy " + fixed(scorer_->class_accuracy(images, labels), 4);
+        check = "; class accuracy " + fixed(ts::FashionScorer::class_accuracy(scores, labels), 4);
       } else if (classes == Classes::matched) {
-        const auto match =
-            ts::matched_accuracy(labels, ts::argmax_labels(scorer_->score(images).probabilities),
-                                 ts::FashionScorer::class_count);
+        const auto match = ts::matched_accuracy(labels, ts::argmax_labels(scores.probabilities),
+                                                ts::FashionScorer::class_count);
         check = "; code-class agreement " + fixed(match.accuracy, 4) + " (code->class";
         for (std::size_t c = 0; c < match.assignment.size(); ++c)
           check += " " + std::to_string(c) + "->" + std::to_string(match.assignment[c]);

@@ -104,6 +104,11 @@ TEST_CASE("FashionScorer: FID against the test set it reads, as numpy computes i
   CHECK(scorer.fid(flipped(images)) ==
         Approx(ts::testing::fixture_scalar(file, "fid")).epsilon(1e-5));
   CHECK(scorer.fid(images) == Approx(0.0).margin(1e-6));
+  // From the scores of one pass of the classifier: the same distance.
+  CHECK(scorer.fid(scorer.score(flipped(images))) ==
+        Approx(ts::testing::fixture_scalar(file, "fid")).epsilon(1e-5));
+  CHECK(scorer.fid(scorer.score(flipped(images))) ==
+        Approx(scorer.fid(flipped(images))).epsilon(1e-9));
   // statistics() of one set, in chunks of FashionScorer::chunk: a set larger than a chunk.
   ts::Tensor<Image> many(FashionScorer::chunk + 7);
   for (ts::index i = 0; i < many.batch(); ++i)
@@ -130,6 +135,13 @@ TEST_CASE("FashionScorer: class accuracy is the fraction classified as labelled"
         Approx(ts::testing::fixture_scalar(file, "accuracy")));
   const std::vector<std::int64_t> predicted = ts::argmax_labels(scorer.score(images).probabilities);
   CHECK(scorer.class_accuracy(images, predicted) == 1.0);
+  // From the scores of one pass of the classifier: the same fractions.
+  const FashionScorer::Scores scores = scorer.score(images);
+  CHECK(FashionScorer::class_accuracy(scores, labels) ==
+        Approx(ts::testing::fixture_scalar(file, "accuracy")));
+  CHECK(FashionScorer::class_accuracy(scores, predicted) == 1.0);
+  CHECK_THROWS_WITH(FashionScorer::class_accuracy(scores, std::vector<std::int64_t>(11)),
+                    Catch::Contains("11 labels for 10 images"));
   CHECK_THROWS_WITH(scorer.class_accuracy(images, std::vector<std::int64_t>(9)),
                     Catch::Contains("9 labels for 10 images"));
 }

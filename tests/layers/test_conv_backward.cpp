@@ -243,6 +243,106 @@ TEST_CASE("ConvTranspose2d backward adds to the gradients and overwrites dx") {
   check_accumulation<ts::ConvTranspose2d<3, 4, 2, 1>, ts::Shape<4, 3, 5>, double>();
 }
 
+// ---- Reordered copies shared between a forward and its backward --------------------------------
+// oneDNN's plan reorders x, the weights and dy into its own layouts once per forward and backward
+// and lets the backward's primitives read the forward's copies. Driven through the ops with the
+// same buffers refilled between calls, as a training loop does, against double (im2col + GEMM)
+// on each call's data: a copy read after its buffer changed, or of another call's tensor, fails.
+template <bool Transposed>
+void check_fresh_copies() {
+  INFO((Transposed ? "transposed" : "convolution"));
+  // 16 channels each way: oneDNN's blocked layouts, so every input is reordered.
+  constexpr ts::ops::WindowGeometry g{16, 6, 5, 16, 6, 5, 3, 1, 1, 1};
+  constexpr index n = 2;
+  constexpr std::size_t xs = std::size_t(n) * 16 * 6 * 5, ws = 16 * 16 * 9;
+  ts::ops::ConvPlan<ts::Cpu, float> plan;
+  ts::ops::ConvPlan<ts::Cpu, double> reference;
+  std::vector<double> scratch(std::size_t(n) *
+                              ts::ops::ConvPlan<ts::Cpu, double>::scratch(g, Transposed));
+  // T from the plan alone (the pointers may be null); s: the scratch (null for oneDNN's plan).
+  const auto forward = [&]<class T>(ts::ops::ConvPlan<ts::Cpu, T>& p,
+                                    const std::type_identity_t<T>* x,
+                                    const std::type_identity_t<T>* w, std::type_identity_t<T>* y,
+                                    std::type_identity_t<T>* s) {
+    if constexpr (Transposed)
+      ts::ops::conv_transpose2d_forward<T>(ts::Cpu{}, p, g, x, w, nullptr, y, n, s);
+    else
+      ts::ops::conv2d_forward<T>(ts::Cpu{}, p, g, x, w, nullptr, y, n, s);
+  };
+  const auto backward = [&]<class T>(ts::ops::ConvPlan<ts::Cpu, T>& p,
+                                     const std::type_identity_t<T>* x,
+                                     const std::type_identity_t<T>* w,
+                                     const std::type_identity_t<T>* dy, std::type_identity_t<T>* dx,
+                                     std::type_identity_t<T>* dw, std::type_identity_t<T>* s) {
+    if constexpr (Transposed)
+      ts::ops::conv_transpose2d_backward<T>(ts::Cpu{}, p, g, x, w, dy, dx, dw, nullptr, n, s);
+    else
+      ts::ops::conv2d_backward<T>(ts::Cpu{}, p, g, x, w, dy, dx, dw, nullptr, n, s);
+  };
+  // What double gives for the float buffers' current values.
+  const auto widen = [](const std::vector<float>& v) {
+    return std::vector<double>(v.begin(), v.end());
+  };
+  const auto expected_dw = [&](const std::vector<float>& x, const std::vector<float>& w,
+                               const std::vector<float>& dy) {
+    std::vector<double> dw(ws, 0.0), xd = widen(x), wd = widen(w), dyd = widen(dy);
+    std::vector<double> y(xs);
+    forward(reference, xd.data(), wd.data(), y.data(), scratch.data());
+    backward(reference, xd.data(), wd.data(), dyd.data(), nullptr, dw.data(), scratch.data());
+    return dw;
+  };
+  const auto expected_dx = [&](const std::vector<float>& x, const std::vector<float>& w,
+                               const std::vector<float>& dy) {
+    std::vector<double> dx(xs), xd = widen(x), wd = widen(w), dyd = widen(dy), y(xs);
+    forward(reference, xd.data(), wd.data(), y.data(), scratch.data());
+    backward(reference, xd.data(), wd.data(), dyd.data(), dx.data(), nullptr, scratch.data());
+    return dx;
+  };
+
+  ts::Generator rng(21);
+  // New values in the same buffer (the same pointer): the next batch, step or output gradient.
+  const auto refill = [&](std::vector<float>& v) {
+    for (float& e : v) e = float(rng.normal());
+  };
+  std::vector<float> x(xs), other(xs), w(ws), dy(xs), y(xs), dx(xs), dw(ws);
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    refill(x);
+    refill(w);
+    refill(dy);
+    forward(plan, x.data(), w.data(), y.data(), nullptr);
+    // The weight gradient alone (a first layer: no dx), then both.
+    std::fill(dw.begin(), dw.end(), 0.f);
+    backward(plan, x.data(), w.data(), dy.data(), nullptr, dw.data(), nullptr);
+    check_close("dw without dx", dw.data(), expected_dw(x, w, dy).data(), ws, 1e-4, 1e-4);
+    std::fill(dw.begin(), dw.end(), 0.f);
+    backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), nullptr);
+    check_close("dx", dx.data(), expected_dx(x, w, dy).data(), xs, 1e-4, 1e-4);
+    check_close("dw", dw.data(), expected_dw(x, w, dy).data(), ws, 1e-4, 1e-4);
+    // A forward of another input between x's forward and x's backward (a tangent pass).
+    refill(other);
+    forward(plan, x.data(), w.data(), y.data(), nullptr);
+    forward(plan, other.data(), w.data(), y.data(), nullptr);
+    std::fill(dw.begin(), dw.end(), 0.f);
+    backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), nullptr);
+    check_close("dw of x after a forward of another input", dw.data(), expected_dw(x, w, dy).data(),
+                ws, 1e-4, 1e-4);
+    // A new dy in the same buffer for a second backward of the same forward.
+    forward(plan, x.data(), w.data(), y.data(), nullptr);
+    backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), nullptr);
+    refill(dy);
+    std::fill(dw.begin(), dw.end(), 0.f);
+    backward(plan, x.data(), w.data(), dy.data(), nullptr, dw.data(), nullptr);
+    check_close("dw of a second backward with a new dy", dw.data(), expected_dw(x, w, dy).data(),
+                ws, 1e-4, 1e-4);
+  }
+}
+
+TEST_CASE("Conv2d and ConvTranspose2d reuse reordered copies only while they hold the data") {
+  check_fresh_copies<false>();
+  check_fresh_copies<true>();
+}
+
 // ---- PyTorch's gradients -------------------------------------------------------------------
 
 // Loads tests/fixtures/conv_grad_<name>.safetensors into the layer, runs forward and backward with

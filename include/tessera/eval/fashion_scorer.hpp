@@ -104,24 +104,28 @@ class FashionScorer {
   double fid(View<Image, const float> images) {
     return frechet_distance(statistics(images), test_statistics());
   }
+  // The same of images scored already: with class_accuracy(scores, ...), one pass of the
+  // classifier gives both.
+  double fid(const Scores& scores) {
+    FeatureMoments moments(feature_count);
+    moments.add(scores.features);
+    return frechet_distance(moments.stats(), test_statistics());
+  }
 
   // The fraction of images whose most probable class is their label (ties to the lower class).
   double class_accuracy(View<Image, const float> images, std::span<const std::int64_t> labels) {
-    if (labels.size() != std::size_t(images.batch()))
-      throw std::invalid_argument(
-          "tessera::FashionScorer::class_accuracy: " + std::to_string(labels.size()) +
-          " labels for " + std::to_string(images.batch()) + " images");
-    if (images.batch() == 0)
-      throw std::invalid_argument("tessera::FashionScorer::class_accuracy: no images");
+    check_labels(labels, images.batch());
+    return class_accuracy(score(images), labels);
+  }
+  static double class_accuracy(const Scores& scores, std::span<const std::int64_t> labels) {
+    const index n = scores.probabilities.batch();
+    check_labels(labels, n);
     std::int64_t hits = 0;
-    for_chunks(images, [&](index start, View<Features, const float>,
-                           View<Probabilities, const float> p) {
-      for (index i = 0; i < p.batch(); ++i) {
-        const float* row = p.data() + std::size_t(i) * class_count;
-        hits += std::max_element(row, row + class_count) - row == labels[std::size_t(start + i)];
-      }
-    });
-    return double(hits) / double(images.batch());
+    for (index i = 0; i < n; ++i) {
+      const float* row = scores.probabilities.data() + std::size_t(i) * class_count;
+      hits += std::max_element(row, row + class_count) - row == labels[std::size_t(i)];
+    }
+    return double(hits) / double(n);
   }
 
   // The central 28x28 of larger images (wgan's, padded to 32x32 with a 2-pixel frame of -1), at
@@ -146,6 +150,15 @@ class FashionScorer {
   }
 
  private:
+  static void check_labels(std::span<const std::int64_t> labels, index images) {
+    if (labels.size() != std::size_t(images))
+      throw std::invalid_argument(
+          "tessera::FashionScorer::class_accuracy: " + std::to_string(labels.size()) +
+          " labels for " + std::to_string(images) + " images");
+    if (images == 0)
+      throw std::invalid_argument("tessera::FashionScorer::class_accuracy: no images");
+  }
+
   // Runs the classifier over `images` in chunks, calling use(first index, features, probabilities).
   template <class Use>
   void for_chunks(View<Image, const float> images, Use use) {

@@ -3,15 +3,20 @@
 // the batch size changes; the backward ones are made on the first backward, with the forward's
 // primitive descriptor as their hint. The primitives pick their own (blocked) memory layouts;
 // tensors stay NCHW between layers, so the plan reorders into and out of them around each
-// primitive, as libtorch's oneDNN path does. Measured here at two to three times the speed of
-// im2col + GEMM, forward and backward, except on tiny inputs (DCGAN's 1x1 -> 4x4 first layer).
-// Written on oneDNN's C API (dnnl.h): the C++ one (dnnl.hpp) is all inline code and cost about
-// 0.4 s of parsing, and more of code generation, in every translation unit that includes tessera.
+// primitive, as libtorch's oneDNN path does, but once per tensor and layout within a forward and
+// its backward: the backward's primitives read the input and the weights the forward reordered,
+// and the weight gradient's the output gradient the data gradient's reordered, where they want
+// the same layout (about a third of the activation-sized reorders of a training step). Measured
+// here at two to three times the speed of im2col + GEMM, forward and backward, except on tiny
+// inputs (DCGAN's 1x1 -> 4x4 first layer). Written on oneDNN's C API (dnnl.h): the C++ one
+// (dnnl.hpp) is all inline code and cost about 0.4 s of parsing, and more of code generation, in
+// every translation unit that includes tessera.
 #pragma once
 
 #include <dnnl.h>
 
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -81,6 +86,11 @@ inline Memory memory(const dnnl_memory_desc_t& md, dnnl_engine_t engine, void* h
   check(dnnl_memory_create(m.out(), &md, engine, handle), "memory_create");
   return m;
 }
+inline const dnnl_memory_desc_t* desc_of(const_dnnl_memory_t m) {
+  const dnnl_memory_desc_t* md = nullptr;
+  check(dnnl_memory_get_memory_desc(m, &md), "memory_get_memory_desc");
+  return md;
+}
 inline void* data_of(dnnl_memory_t m) {
   void* data = nullptr;
   check(dnnl_memory_get_data_handle(m, &data), "memory_get_data_handle");
@@ -120,7 +130,7 @@ class DnnlConvPlan {
     set(weights_, w);
     set(bias_, b);
     set(dst_, y);
-    run(forward_);
+    run(forward_, false);
   }
 
   // After a forward of the same x and w: dx = dL/dx, weight_grad += dL/dw, bias_grad += dL/db, each
@@ -137,12 +147,13 @@ class DnnlConvPlan {
     set(diff_bias_, bias_grad);
     if (dx) {
       if (!backward_data_.primitive) backward_data_ = plan_backward_data(g);
-      run(backward_data_);
+      run(backward_data_, true);
     }
     if (weight_grad || bias_grad) {
       if (!backward_weights_.primitive) backward_weights_ = plan_backward_weights(g);
-      run(backward_weights_);
+      run(backward_weights_, true);
     }
+    for (Staged& s : staged_) s.holds = nullptr;
   }
 
  private:
@@ -151,13 +162,23 @@ class DnnlConvPlan {
                   "memory_set_data_handle");
   }
 
+  // A user's input in a primitive's layout, shared by the steps that want that tensor in that
+  // layout. `holds` is the user's data it was last filled from, while that copy may be read again:
+  // from its reorder until the end of the next backward (a forward's input and weights, and the
+  // output gradient, do not change before the backward that reads them).
+  struct Staged {
+    const dnnl_c::Memory* user;
+    dnnl_c::Memory memory;
+    const void* holds = nullptr;
+  };
   struct Copy {
     dnnl_c::Primitive reorder;
     dnnl_memory_t from, to;
+    Staged* staged = nullptr;  // inputs only
   };
   // A primitive with its arguments bound once: each is the user's memory where the primitive takes
-  // the user's layout, else a memory of the step's own, filled by a reorder before the primitive
-  // runs (inputs) or copied out after it (outputs).
+  // the user's layout, else a staged copy filled by a reorder before the primitive runs (inputs) or
+  // a memory of the step's own, copied out after it (outputs).
   struct Step {
     dnnl_c::Primitive primitive;
     std::vector<dnnl_exec_arg_t> args;
@@ -165,8 +186,14 @@ class DnnlConvPlan {
     std::vector<Copy> before, after;
   };
 
-  void run(Step& step) {
-    for (Copy& c : step.before) reorder(c);
+  // `reuse`: an input whose staged copy already holds the user's data is not reordered again.
+  void run(Step& step, bool reuse) {
+    for (Copy& c : step.before) {
+      const void* data = dnnl_c::data_of(c.from);
+      if (reuse && c.staged->holds == data) continue;
+      reorder(c);
+      c.staged->holds = data;
+    }
     dnnl_c::check(dnnl_primitive_execute(step.primitive.get(), stream_.get(), int(step.args.size()),
                                          step.args.data()),
                   "primitive_execute");
@@ -180,9 +207,7 @@ class DnnlConvPlan {
     dnnl_c::check(dnnl_primitive_execute(c.reorder.get(), stream_.get(), 2, args), "reorder");
   }
   dnnl_c::Primitive make_reorder(dnnl_memory_t from, dnnl_memory_t to, bool accumulate) {
-    const dnnl_memory_desc_t *from_md = nullptr, *to_md = nullptr;
-    dnnl_c::check(dnnl_memory_get_memory_desc(from, &from_md), "memory_get_memory_desc");
-    dnnl_c::check(dnnl_memory_get_memory_desc(to, &to_md), "memory_get_memory_desc");
+    const dnnl_memory_desc_t *from_md = dnnl_c::desc_of(from), *to_md = dnnl_c::desc_of(to);
     dnnl_c::Attr attr;
     dnnl_c::PostOps sum;
     if (accumulate) {
@@ -204,30 +229,36 @@ class DnnlConvPlan {
     return *dnnl_primitive_desc_query_md(pd.get(), what, index);
   }
 
-  // Binds `arg` to the user's memory where the primitive takes the user's layout (and `direct` is
-  // allowed), else to a new memory of the step's own, which it returns.
-  dnnl_memory_t bind(Step& step, int arg, const dnnl_memory_desc_t& wanted,
-                     const dnnl_c::Memory& user, const dnnl_memory_desc_t& user_md, bool direct) {
-    if (direct && dnnl_memory_desc_equal(&wanted, &user_md)) {
-      step.args.push_back({arg, user.get()});
-      return nullptr;
-    }
-    step.own.push_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE));
-    step.args.push_back({arg, step.own.back().get()});
-    return step.own.back().get();
-  }
   void input(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
              const dnnl_memory_desc_t& user_md) {
-    if (const dnnl_memory_t inner = bind(step, arg, wanted, user, user_md, true))
-      step.before.push_back({make_reorder(user.get(), inner, false), user.get(), inner});
+    if (dnnl_memory_desc_equal(&wanted, &user_md)) {
+      step.args.push_back({arg, user.get()});
+      return;
+    }
+    Staged* staged = nullptr;
+    for (Staged& s : staged_)
+      if (s.user == &user && dnnl_memory_desc_equal(&wanted, dnnl_c::desc_of(s.memory.get())))
+        staged = &s;
+    if (!staged)
+      staged = &staged_.emplace_back(
+          Staged{&user, dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE)});
+    step.args.push_back({arg, staged->memory.get()});
+    step.before.push_back({make_reorder(user.get(), staged->memory.get(), false), user.get(),
+                           staged->memory.get(), staged});
   }
   // `accumulate`: the user's memory gets the result added (PyTorch's gradient accumulation);
   // oneDNN overwrites its outputs, so the result goes through the step's memory and a reorder that
   // sums into the user's.
   void output(Step& step, int arg, const dnnl_memory_desc_t& wanted, const dnnl_c::Memory& user,
               const dnnl_memory_desc_t& user_md, bool accumulate = false) {
-    if (const dnnl_memory_t inner = bind(step, arg, wanted, user, user_md, !accumulate))
-      step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
+    if (!accumulate && dnnl_memory_desc_equal(&wanted, &user_md)) {
+      step.args.push_back({arg, user.get()});
+      return;
+    }
+    dnnl_memory_t inner =
+        step.own.emplace_back(dnnl_c::memory(wanted, engine_.get(), DNNL_MEMORY_ALLOCATE)).get();
+    step.args.push_back({arg, inner});
+    step.after.push_back({make_reorder(inner, user.get(), accumulate), inner, user.get()});
   }
 
   void plan(const WindowGeometry& g, bool transposed, index n, bool with_bias) {
@@ -241,6 +272,7 @@ class DnnlConvPlan {
     forward_ = Step{};
     backward_data_ = Step{};
     backward_weights_ = Step{};
+    staged_.clear();
     for (auto [memory, md] : {std::pair{&src_, &src_md_},
                               {&weights_, &weights_md_},
                               {&dst_, &dst_md_},
@@ -379,6 +411,7 @@ class DnnlConvPlan {
   dnnl_c::PrimitiveDesc forward_pd_;
   // Steps without a primitive are not planned yet.
   Step forward_, backward_data_, backward_weights_;
+  std::deque<Staged> staged_;     // a deque: the steps' copies point into it
   std::vector<float> zero_bias_;  // for a forward without a bias on a plan with one
 };
 
