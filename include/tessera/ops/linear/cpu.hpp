@@ -1,19 +1,24 @@
 // Linear on the CPU: one GEMM (OpenBLAS where present), the bias added in a loop.
 #pragma once
 
+#include <algorithm>
+
 #include "tessera/core/device.hpp"
 #include "tessera/ops/gemm.hpp"
 
 namespace tessera::ops {
 
 // y = x W^T + b: x is n x in, W out x in (PyTorch's layout).
+// With a bias, y starts as b in every row and the GEMM adds x W^T to it (beta 1): one pass over y
+// before the product instead of BLAS's zeroing (beta 0) and a pass adding b after it, and the same
+// sums, as the product is added to y once, at the end.
 template <class T>
 void linear_forward(Cpu, const T* x, const T* weight, const T* bias, T* y, index n, int in, int out) {
   using cpu::Op;
-  cpu::gemm(Op::none, Op::transpose, n, out, in, x, weight, T(0), y);
-  if (!bias) return;
-  for (index s = 0; s < n; ++s)
-    for (int o = 0; o < out; ++o) y[std::size_t(s) * std::size_t(out) + std::size_t(o)] += bias[o];
+  if (bias)
+    for (index s = 0; s < n; ++s)
+      std::copy(bias, bias + out, y + std::size_t(s) * std::size_t(out));
+  cpu::gemm(Op::none, Op::transpose, n, out, in, x, weight, bias ? T(1) : T(0), y);
 }
 
 // dx = dy W (when dx is not null); with weight_grad, also dW += dy^T x and db += the column sums
