@@ -1,4 +1,4 @@
-// Linear on the CPU: one GEMM (OpenBLAS where present), the bias added in a loop.
+// Linear on the CPU: one GEMM (OpenBLAS where present) adding x W^T to the bias.
 #pragma once
 
 #include <algorithm>
@@ -10,8 +10,9 @@ namespace tessera::ops {
 
 // y = x W^T + b: x is n x in, W out x in (PyTorch's layout).
 // With a bias, y starts as b in every row and the GEMM adds x W^T to it (beta 1): one pass over y
-// before the product instead of BLAS's zeroing (beta 0) and a pass adding b after it, and the same
-// sums, as the product is added to y once, at the end.
+// before the product instead of BLAS's zeroing (beta 0) and a pass adding b after it, as
+// torch.addmm does. BLAS may add b to a partial sum, so the last bits can differ from adding it
+// after the product.
 template <class T>
 void linear_forward(Cpu, const T* x, const T* weight, const T* bias, T* y, index n, int in, int out) {
   using cpu::Op;
