@@ -90,10 +90,6 @@
 // Names: <workload>/<tessera|libtorch>/<batch>. At the end a table gives each workload's median
 // (or mean) time per iteration per library, its GFLOP/s and % of the peak, and the speed-up,
 // libtorch time / tessera time (> 1: tessera is faster).
-#include <benchmark/benchmark.h>
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
@@ -113,16 +109,12 @@
 #include <tessera/tessera.hpp>
 #include <tessera/train/adam.hpp>
 #include <tessera/train/loss.hpp>
-#include <tuple>
 #include <vector>
 
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-#include <ATen/Version.h>
-#include <torch/torch.h>
-#include <torch/version.h>
-#endif
+#include "common.hpp"
 
 namespace ts = tessera;
+using namespace bench;
 
 // ---- The models ---------------------------------------------------------------------------------
 using UNet = ts::Model<ts::models::SeedUNet<2>, ts::Shape<1, 572, 572>>;  // -> 2x388x388
@@ -141,11 +133,6 @@ constexpr double pix2pix_train_gflop =
 
 bool check_only = false;  // --check_only: build and check the workloads, time nothing
 double peak_gflops = 0;   // the FMA peak, measured in main
-
-template <class V>
-std::vector<float> to_vector(const V& v) {
-  return std::vector<float>(v.data(), v.data() + v.size());
-}
 
 // What one iteration produced, for the agreement check: named outputs and losses (compared by
 // their largest difference), and every parameter's gradient before its optimizer step and every
@@ -278,7 +265,6 @@ struct TesseraPix2Pix {
 
 // ---- libtorch -----------------------------------------------------------------------------------
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
-namespace tn = torch::nn;
 namespace tf = torch::nn::functional;
 
 tn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s, std::int64_t p,
@@ -433,45 +419,9 @@ struct PatchGanImpl : tn::Module {
 };
 TORCH_MODULE(PatchGan);
 
-// Copies every tessera parameter and buffer into the libtorch tensor of the same state_dict name;
-// the two must hold the same tensors.
-template <class Model>
-void copy_weights(const Model& from, tn::Module& to) {
-  torch::NoGradGuard no_grad;
-  auto params = to.named_parameters();
-  auto buffers = to.named_buffers();
-  std::size_t copied = 0, torch_count = 0;
-  for (const auto& p : params) torch_count += p.value().numel() > 0;
-  for (const auto& b : buffers)
-    torch_count += b.key().find("num_batches_tracked") == std::string::npos;
-  for (const auto& e : from.tensors()) {
-    if (e.kind == ts::TensorEntry<float>::Kind::counter) continue;
-    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name)
-                                                                         : buffers.find(e.name);
-    if (!t || std::size_t(t->numel()) != e.size()) {
-      std::fprintf(stderr, "bench_big: libtorch has no tensor %s of %zu values\n", e.name.c_str(),
-                   e.size());
-      std::exit(1);
-    }
-    t->copy_(torch::from_blob(e.value, {std::int64_t(e.size())}, torch::kFloat).view(t->sizes()));
-    ++copied;
-  }
-  if (copied != torch_count) {
-    std::fprintf(stderr, "bench_big: copied %zu tensors, libtorch has %zu\n", copied, torch_count);
-    std::exit(1);
-  }
-}
-
 template <ts::SingleShape S>
 torch::Tensor to_torch(const ts::Tensor<S>& t) {  // a copy, (1, dims...)
-  std::vector<std::int64_t> sizes{1};
-  for (auto d : S::dims) sizes.push_back(d);
-  return torch::from_blob(const_cast<float*>(t.data()), sizes, torch::kFloat).clone();
-}
-
-std::vector<float> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  return torch::from_blob(const_cast<float*>(t.data()), torch_sizes<S>(1), torch::kFloat).clone();
 }
 
 // Every parameter's gradient, or every buffer's value (num_batches_tracked aside, which tessera
@@ -583,51 +533,6 @@ struct TorchPix2Pix {
     return loss_g;
   }
 };
-
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
-  return m;
-}
-// |libtorch - tessera| / |libtorch| in the 2-norm (bench_train's norm_error).
-double norm_error(const std::vector<float>& lt, const std::vector<float>& ts) {
-  if (lt.size() != ts.size()) return INFINITY;
-  double d = 0, n = 0;
-  for (std::size_t i = 0; i < lt.size(); ++i) {
-    d += (double(lt[i]) - double(ts[i])) * (double(lt[i]) - double(ts[i]));
-    n += double(lt[i]) * double(lt[i]);
-  }
-  return n > 0 ? std::sqrt(d / n) : std::sqrt(d);
-}
-// The same over every tensor whose name starts with prefix, as one vector (both sides must have
-// the same names).
-double norm_error(const std::map<std::string, std::vector<float>>& lt,
-                  const std::map<std::string, std::vector<float>>& ts, const std::string& prefix) {
-  std::vector<float> a, b;
-  std::size_t seen = 0, seen_ts = 0;
-  for (const auto& [name, values] : lt) {
-    if (!name.starts_with(prefix)) continue;
-    ++seen;
-    const auto other = ts.find(name);
-    if (other == ts.end() || other->second.size() != values.size()) return INFINITY;
-    a.insert(a.end(), values.begin(), values.end());
-    b.insert(b.end(), other->second.begin(), other->second.end());
-  }
-  for (const auto& e : ts) seen_ts += e.first.starts_with(prefix);
-  return seen == seen_ts && seen > 0 ? norm_error(a, b) : INFINITY;
-}
-double max_diff(const std::map<std::string, std::vector<float>>& lt,
-                const std::map<std::string, std::vector<float>>& ts) {
-  if (lt.size() != ts.size()) return INFINITY;
-  double m = 0;
-  for (const auto& [name, values] : lt) {
-    const auto other = ts.find(name);
-    if (other == ts.end()) return INFINITY;
-    m = std::max(m, max_diff(values, other->second));
-  }
-  return m;
-}
 
 // Prints `check: <what>, |libtorch - tessera|: ...` for one iteration's records and stops the run
 // when they are far apart: outputs, losses and buffers at 1e-3 absolute, gradients and entries
@@ -898,96 +803,43 @@ double measure_peak(int threads) {
 }
 
 // ---- The report ---------------------------------------------------------------------------------
-// The console reporter, which also keeps each run's real time per iteration for the table.
-class RecordingReporter : public benchmark::ConsoleReporter {
- public:
-  struct Key {
-    std::string model, batch;
-    bool operator<(const Key& o) const {
-      return std::tie(model, batch) < std::tie(o.model, o.batch);
+// The closing table: the peak, and each workload's time, GFLOP/s and share of the peak per
+// library, and the speed-up.
+void print_table(const RecordingReporter& reporter) {
+  std::printf("\npeak: %.1f GFLOP/s\n", peak_gflops);
+  std::printf("%-18s %5s %8s %11s %11s %9s %9s %7s %7s %9s\n", "workload", "batch", "GFLOP/it",
+              "tessera ms", "libtorch ms", "ts GF/s", "lt GF/s", "ts %pk", "lt %pk", "lt/ts");
+  for (const auto& k : reporter.order) {
+    const double ts_ms = reporter.ms(k, "tessera"), lt_ms = reporter.ms(k, "libtorch");
+    const double gflop = gflop_of.count(k.model) ? gflop_of.at(k.model) : 0;
+    char ts_s[32] = "-", lt_s[32] = "-", ts_g[32] = "-", lt_g[32] = "-", ts_p[32] = "-",
+         lt_p[32] = "-", ratio[32] = "-";
+    if (ts_ms > 0) {
+      std::snprintf(ts_s, sizeof ts_s, "%.1f", ts_ms);
+      std::snprintf(ts_g, sizeof ts_g, "%.1f", gflop * 1e3 / ts_ms);
+      if (peak_gflops > 0)
+        std::snprintf(ts_p, sizeof ts_p, "%.1f", 100 * gflop * 1e3 / ts_ms / peak_gflops);
     }
-  };
-  struct Times {
-    std::vector<double> runs;  // ms, one per repetition when no aggregates are reported
-    double median = -1, mean = -1;
-    double best() const {
-      if (median >= 0) return median;
-      if (mean >= 0) return mean;
-      if (runs.empty()) return -1;
-      std::vector<double> r = runs;
-      std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(r.size() / 2), r.end());
-      return r[r.size() / 2];
+    if (lt_ms > 0) {
+      std::snprintf(lt_s, sizeof lt_s, "%.1f", lt_ms);
+      std::snprintf(lt_g, sizeof lt_g, "%.1f", gflop * 1e3 / lt_ms);
+      if (peak_gflops > 0)
+        std::snprintf(lt_p, sizeof lt_p, "%.1f", 100 * gflop * 1e3 / lt_ms / peak_gflops);
     }
-  };
-  std::map<Key, std::map<std::string, Times>> table;  // key -> library -> times
-  std::vector<Key> order;
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      // function_name is "<workload>/<library>", args is the batch.
-      const std::string& fn = r.run_name.function_name;
-      const auto slash = fn.rfind('/');
-      if (slash == std::string::npos) continue;
-      const Key key{fn.substr(0, slash), r.run_name.args};
-      const std::string library = fn.substr(slash + 1);
-      const double ms =
-          r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
-      if (!table.count(key)) order.push_back(key);
-      Times& t = table[key][library];
-      if (r.run_type == Run::RT_Iteration)
-        t.runs.push_back(ms);
-      else if (r.aggregate_name == "median")
-        t.median = ms;
-      else if (r.aggregate_name == "mean")
-        t.mean = ms;
-    }
+    if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
+    std::printf("%-18s %5s %8.1f %11s %11s %9s %9s %7s %7s %9s\n", k.model.c_str(), k.batch.c_str(),
+                gflop, ts_s, lt_s, ts_g, lt_g, ts_p, lt_p, ratio);
   }
-
-  void PrintTable() const {
-    std::printf("\npeak: %.1f GFLOP/s\n", peak_gflops);
-    std::printf("%-18s %5s %8s %11s %11s %9s %9s %7s %7s %9s\n", "workload", "batch", "GFLOP/it",
-                "tessera ms", "libtorch ms", "ts GF/s", "lt GF/s", "ts %pk", "lt %pk", "lt/ts");
-    for (const Key& k : order) {
-      const auto& libs = table.at(k);
-      const double ts_ms = libs.count("tessera") ? libs.at("tessera").best() : -1;
-      const double lt_ms = libs.count("libtorch") ? libs.at("libtorch").best() : -1;
-      const double gflop = gflop_of.count(k.model) ? gflop_of.at(k.model) : 0;
-      char ts_s[32] = "-", lt_s[32] = "-", ts_g[32] = "-", lt_g[32] = "-", ts_p[32] = "-",
-           lt_p[32] = "-", ratio[32] = "-";
-      if (ts_ms > 0) {
-        std::snprintf(ts_s, sizeof ts_s, "%.1f", ts_ms);
-        std::snprintf(ts_g, sizeof ts_g, "%.1f", gflop * 1e3 / ts_ms);
-        if (peak_gflops > 0)
-          std::snprintf(ts_p, sizeof ts_p, "%.1f", 100 * gflop * 1e3 / ts_ms / peak_gflops);
-      }
-      if (lt_ms > 0) {
-        std::snprintf(lt_s, sizeof lt_s, "%.1f", lt_ms);
-        std::snprintf(lt_g, sizeof lt_g, "%.1f", gflop * 1e3 / lt_ms);
-        if (peak_gflops > 0)
-          std::snprintf(lt_p, sizeof lt_p, "%.1f", 100 * gflop * 1e3 / lt_ms / peak_gflops);
-      }
-      if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
-      std::printf("%-18s %5s %8.1f %11s %11s %9s %9s %7s %7s %9s\n", k.model.c_str(),
-                  k.batch.c_str(), gflop, ts_s, lt_s, ts_g, lt_g, ts_p, lt_p, ratio);
-    }
-    std::printf(
-        "(ms per iteration: the median over repetitions when reported, else the mean, else the "
-        "median of the "
-        "runs; GFLOP/it the nominal count of the header comment; %%pk the share of the FMA peak; "
-        "lt/ts > 1 "
-        "means tessera is faster)\n");
-  }
-};
+  std::printf(
+      "(ms per iteration: the median over repetitions when reported, else the mean, else the "
+      "median of the "
+      "runs; GFLOP/it the nominal count of the header comment; %%pk the share of the FMA peak; "
+      "lt/ts > 1 "
+      "means tessera is faster)\n");
+}
 
 int main(int argc, char** argv) {
-  // Read before libtorch is touched: libtorch would otherwise set OpenMP to its own default.
-#if defined(_OPENMP)
-  const int threads = omp_get_max_threads();
-#else
-  const int threads = 1;  // a build without OpenMP runs tessera's own loops on one core
-#endif
+  const int threads = bench::threads();  // before libtorch is touched
   // --check_only is ours; Google Benchmark gets the rest.
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
@@ -998,31 +850,7 @@ int main(int argc, char** argv) {
   }
   argc = kept;
 
-  benchmark::AddCustomContext("omp_threads", std::to_string(threads));
-  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-  torch::set_num_threads(threads);
-  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
-  benchmark::AddCustomContext("libtorch_threads", std::to_string(at::get_num_threads()));
-  {
-    // The "CPU capability usage" line: which vector kernels ATen dispatches to.
-    const std::string config = at::show_config();
-    const auto at = config.find("CPU capability usage: ");
-    if (at != std::string::npos) {
-      const auto from = at + std::string("CPU capability usage: ").size();
-      benchmark::AddCustomContext("libtorch_cpu_capability",
-                                  config.substr(from, config.find('\n', from) - from));
-    }
-  }
-#else
-  benchmark::AddCustomContext("libtorch", "not found at configure time: tessera only");
-#endif
-  if (coretype)
-    std::fprintf(stderr,
-                 "bench_big: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
-                 "to let OpenBLAS pick this CPU's kernels\n",
-                 coretype);
+  add_context("bench_big", threads);
 
   peak_gflops = measure_peak(threads);
   char peak_text[64];
@@ -1045,7 +873,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintTable();
+  print_table(reporter);
   benchmark::Shutdown();
   return 0;
 }

@@ -1,5 +1,6 @@
-// Forward-pass timings of the seed generators on the CPU, tessera side by side with the same
-// architecture built from libtorch's torch::nn modules, in one Google Benchmark run.
+// Forward-pass timings of the seed generators (DCGAN, CycleGAN, the MLP GAN) on the CPU, tessera
+// side by side with the same architecture built from libtorch's torch::nn modules, in one Google
+// Benchmark run.
 //
 // Build and run (from the repository root). OPENBLAS_CORETYPE is unset so that OpenBLAS picks its
 // own kernels for this CPU rather than a forced Haswell; both libraries use every OpenMP thread.
@@ -9,7 +10,9 @@
 // change its times). docs/performance.md gives the results with and without them.
 //   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build --target bench_forward
-//   env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456 build/benchmarks/bench_forward --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=2
+//   env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296
+//   MALLOC_TOP_PAD_=268435456 build/benchmarks/bench_forward --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true --benchmark_min_time=2
 //
 // libtorch is optional: benchmarks/CMakeLists.txt compiles the libtorch half (and defines
 // TESSERA_BENCH_WITH_LIBTORCH) only when find_package(Torch) succeeds; otherwise only tessera runs.
@@ -28,39 +31,31 @@
 // Before timing, the libtorch model receives tessera's weights and buffers by state_dict name, and
 // the run prints the largest difference between the two outputs, so the two models are checked
 // to be the same function, not just the same shapes.
-#include <benchmark/benchmark.h>
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-#include <sys/resource.h>
-
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
-#include <tuple>
-#include <vector>
-
 #include <tessera/models/cyclegan.hpp>
 #include <tessera/models/dcgan.hpp>
+#include <tessera/models/mlp_gan.hpp>
 #include <tessera/tessera.hpp>
+#include <vector>
 
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-#include <ATen/Version.h>
-#include <torch/torch.h>
-#include <torch/version.h>
-#endif
+#include "common.hpp"
 
 namespace ts = tessera;
+using namespace bench;
 
 using DcganG = ts::Model<ts::models::DcganGenerator<>, ts::Shape<100, 1, 1>>;
 using CycleG = ts::Model<ts::models::CycleganGenerator<>, ts::Shape<3, 256, 256>>;
+using MlpG = ts::Model<ts::models::MlpGanGenerator<>, ts::Shape<64>>;  // -> 784
 
 constexpr const char* model_name(const DcganG*) { return "dcgan_generator"; }
 constexpr const char* model_name(const CycleG*) { return "cyclegan_generator"; }
+constexpr const char* model_name(const MlpG*) {
+  return "mlp_gan_generator";
+}
 
 // Each (model, batch) gets its own model, input and (below) libtorch twin, made on first use with
 // seed 0, so the two libraries see the same weights and the same input.
@@ -81,13 +76,6 @@ Fixture<Model>& fixture(ts::index batch) {
   auto& f = made[batch];
   if (!f) f = std::make_unique<Fixture<Model>>(batch);
   return *f;
-}
-
-// Minor page faults of the whole process so far (every thread).
-long minor_faults() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_minflt;
 }
 
 template <class Model>
@@ -114,8 +102,6 @@ static void tessera_forward(benchmark::State& state) {
 }
 
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
-namespace tn = torch::nn;
-
 // x + conv_block(x), named as in the PyTorch CycleGAN implementation ("conv_block.1.weight").
 struct ResidualBlockImpl : tn::Module {
   tn::Sequential conv_block;
@@ -128,14 +114,6 @@ struct ResidualBlockImpl : tn::Module {
   torch::Tensor forward(const torch::Tensor& x) { return x + conv_block->forward(x); }
 };
 TORCH_MODULE(ResidualBlock);
-
-// One Sequential under a name, as `self.main` / `self.model` in the PyTorch sources.
-struct NamedSequentialImpl : tn::Module {
-  tn::Sequential body;
-  NamedSequentialImpl(const std::string& name, tn::Sequential s) : body(register_module(name, std::move(s))) {}
-  torch::Tensor forward(const torch::Tensor& x) { return body->forward(x); }
-};
-TORCH_MODULE(NamedSequential);
 
 tn::ConvTranspose2d deconv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s, std::int64_t p,
                            std::int64_t output_padding, bool bias) {
@@ -174,54 +152,37 @@ NamedSequential torch_cyclegan_generator() {
   return NamedSequential("model", std::move(s));
 }
 
+// The seed's MLP GAN generator: nn.Sequential(Linear(64, 256), ReLU, Linear(256, 256), ReLU,
+// Linear(256, 784), Tanh), a bare Sequential ("0.weight").
+tn::Sequential torch_mlp_gan_generator() {
+  return tn::Sequential(tn::Linear(64, 256), tn::ReLU(), tn::Linear(256, 256), tn::ReLU(),
+                        tn::Linear(256, 784), tn::Tanh());
+}
+
 NamedSequential torch_model(const DcganG*) { return torch_dcgan_generator(); }
 NamedSequential torch_model(const CycleG*) { return torch_cyclegan_generator(); }
-
-// Copies every tessera parameter and buffer into the libtorch parameter or buffer of the same
-// state_dict name; the two must hold the same tensors.
-template <class Model>
-void copy_weights(const Model& from, NamedSequential& to) {
-  torch::NoGradGuard no_grad;
-  auto params = to->named_parameters();
-  auto buffers = to->named_buffers();
-  std::size_t copied = 0, torch_count = 0;
-  for (const auto& p : params) torch_count += p.value().numel() > 0;
-  for (const auto& b : buffers) torch_count += b.key().find("num_batches_tracked") == std::string::npos;
-  for (const auto& e : from.tensors()) {
-    if (e.kind == ts::TensorEntry<float>::Kind::counter) continue;
-    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name) : buffers.find(e.name);
-    if (!t || std::size_t(t->numel()) != e.size()) {
-      std::fprintf(stderr, "bench_forward: libtorch has no tensor %s of %zu values\n", e.name.c_str(), e.size());
-      std::exit(1);
-    }
-    t->copy_(torch::from_blob(e.value, {std::int64_t(e.size())}, torch::kFloat).view(t->sizes()));
-    ++copied;
-  }
-  if (copied != torch_count) {
-    std::fprintf(stderr, "bench_forward: copied %zu tensors, libtorch has %zu\n", copied, torch_count);
-    std::exit(1);
-  }
+tn::Sequential torch_model(const MlpG*) {
+  return torch_mlp_gan_generator();
 }
 
 template <class Model>
 struct TorchFixture {
-  NamedSequential net;
+  decltype(torch_model(static_cast<const Model*>(nullptr))) net;
   torch::Tensor x;
   explicit TorchFixture(ts::index batch) : net(torch_model(static_cast<const Model*>(nullptr))) {
     auto& f = fixture<Model>(batch);
-    copy_weights(f.model, net);
+    copy_weights(f.model, *net);
     net->eval();
-    const auto& in = Model::input_shape.dims;
-    x = torch::from_blob(f.x.data(), {batch, in[0], in[1], in[2]}, torch::kFloat).clone();
+    x = torch::from_blob(f.x.data(), torch_sizes<typename Model::Input>(batch), torch::kFloat)
+            .clone();
 
     // The same function: compare one forward of each.
     torch::NoGradGuard no_grad;
     c10::InferenceMode inference;
     const torch::Tensor y = net->forward(x);
-    const auto& out = Model::output_shape.dims;
     auto ty = f.model.forward(f.x);
-    const torch::Tensor tessera_y =
-        torch::from_blob(const_cast<float*>(ty.data()), {batch, out[0], out[1], out[2]}, torch::kFloat);
+    const torch::Tensor tessera_y = torch::from_blob(
+        const_cast<float*>(ty.data()), torch_sizes<typename Model::Output>(batch), torch::kFloat);
     if (y.sizes() != tessera_y.sizes()) {
       std::fprintf(stderr, "bench_forward: libtorch and tessera outputs differ in shape\n");
       std::exit(1);
@@ -268,107 +229,36 @@ void register_model(ts::index batch) {
 #endif
 }
 
-// The console reporter, which also keeps each run's real time per iteration for the table.
-class RecordingReporter : public benchmark::ConsoleReporter {
- public:
-  struct Key {
-    std::string model, batch;
-    bool operator<(const Key& o) const { return std::tie(model, batch) < std::tie(o.model, o.batch); }
-  };
-  struct Times {
-    std::vector<double> runs;  // ms, one per repetition when no aggregates are reported
-    double median = -1, mean = -1;
-    double best() const {
-      if (median >= 0) return median;
-      if (mean >= 0) return mean;
-      if (runs.empty()) return -1;
-      std::vector<double> r = runs;
-      std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(r.size() / 2), r.end());
-      return r[r.size() / 2];
-    }
-  };
-  std::map<Key, std::map<std::string, Times>> table;  // key -> library -> times
-  std::vector<Key> order;
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      // function_name is "<model>/<library>", args is the batch.
-      const std::string& fn = r.run_name.function_name;
-      const auto slash = fn.rfind('/');
-      if (slash == std::string::npos) continue;
-      const Key key{fn.substr(0, slash), r.run_name.args};
-      const std::string library = fn.substr(slash + 1);
-      const double ms = r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
-      if (!table.count(key)) order.push_back(key);
-      Times& t = table[key][library];
-      if (r.run_type == Run::RT_Iteration)
-        t.runs.push_back(ms);
-      else if (r.aggregate_name == "median")
-        t.median = ms;
-      else if (r.aggregate_name == "mean")
-        t.mean = ms;
-    }
+// The closing table: each model's time per library and the speed-up.
+void print_table(const RecordingReporter& reporter) {
+  std::printf("\n%-28s %6s %12s %12s %18s\n", "model", "batch", "tessera ms", "libtorch ms",
+              "speed-up (lt/ts)");
+  for (const auto& k : reporter.order) {
+    const double ts_ms = reporter.ms(k, "tessera"), lt_ms = reporter.ms(k, "libtorch");
+    char ts_s[32] = "-", lt_s[32] = "-", ratio[32] = "-";
+    if (ts_ms > 0) std::snprintf(ts_s, sizeof ts_s, "%.3f", ts_ms);
+    if (lt_ms > 0) std::snprintf(lt_s, sizeof lt_s, "%.3f", lt_ms);
+    if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
+    std::printf("%-28s %6s %12s %12s %18s\n", k.model.c_str(), k.batch.c_str(), ts_s, lt_s, ratio);
   }
-
-  void PrintTable() const {
-    std::printf("\n%-28s %6s %12s %12s %18s\n", "model", "batch", "tessera ms", "libtorch ms",
-                "speed-up (lt/ts)");
-    for (const Key& k : order) {
-      const auto& libs = table.at(k);
-      const double ts_ms = libs.count("tessera") ? libs.at("tessera").best() : -1;
-      const double lt_ms = libs.count("libtorch") ? libs.at("libtorch").best() : -1;
-      char ts_s[32] = "-", lt_s[32] = "-", ratio[32] = "-";
-      if (ts_ms > 0) std::snprintf(ts_s, sizeof ts_s, "%.2f", ts_ms);
-      if (lt_ms > 0) std::snprintf(lt_s, sizeof lt_s, "%.2f", lt_ms);
-      if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
-      std::printf("%-28s %6s %12s %12s %18s\n", k.model.c_str(), k.batch.c_str(), ts_s, lt_s, ratio);
-    }
-    std::printf("(times: the median over repetitions when reported, else the mean, else the median "
-                "of the runs; speed-up > 1 means tessera is faster)\n");
-  }
-};
+  std::printf(
+      "(times: the median over repetitions when reported, else the mean, else the median "
+      "of the runs; speed-up > 1 means tessera is faster)\n");
+}
 
 int main(int argc, char** argv) {
-  // Read before libtorch is touched: libtorch would otherwise set OpenMP to its own default.
-#if defined(_OPENMP)
-  const int threads = omp_get_max_threads();
-#else
-  const int threads = 1;  // a build without OpenMP runs tessera's own loops on one core
-#endif
-  benchmark::AddCustomContext("omp_threads", std::to_string(threads));
-  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-  torch::set_num_threads(threads);
-  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
-  benchmark::AddCustomContext("libtorch_threads", std::to_string(at::get_num_threads()));
-  {
-    // The "CPU capability usage" line: which vector kernels ATen dispatches to.
-    const std::string config = at::show_config();
-    const auto at = config.find("CPU capability usage: ");
-    if (at != std::string::npos) {
-      const auto from = at + std::string("CPU capability usage: ").size();
-      benchmark::AddCustomContext("libtorch_cpu_capability", config.substr(from, config.find('\n', from) - from));
-    }
-  }
-#else
-  benchmark::AddCustomContext("libtorch", "not found at configure time: tessera only");
-#endif
-  if (coretype)
-    std::fprintf(stderr, "bench_forward: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
-                         "to let OpenBLAS pick this CPU's kernels\n", coretype);
+  add_context("bench_forward", threads());
 
   register_model<DcganG>(64);
   register_model<DcganG>(16);
   register_model<CycleG>(1);
+  register_model<MlpG>(100);
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintTable();
+  print_table(reporter);
   benchmark::Shutdown();
   return 0;
 }

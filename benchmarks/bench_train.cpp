@@ -59,19 +59,13 @@
 // outputs, the fake batch, the three losses and the BatchNorm running statistics after the
 // iteration (it stops at 1e-3 or more), and, relative in the 2-norm, D's and G's parameter
 // gradients just before their Adam steps and the gradient at D's input in the G step (it stops
-// at 3e-2 or more; see norm_error for why so loose, and why not the largest difference).
-// BENCH_TRAIN_VERBOSE=1 adds each parameter's gradient. (The weights after the first Adam step
-// would say little: that step moves every weight by about lr in the direction of its gradient's
-// sign, whatever its size.) The critic steps are checked the same way (CriticFixture::check): one
-// step from the same weights, spectral norm's u and v included, inputs and alphas; the penalty and
-// the critic loss must agree to 1e-4 relative, the scores of the first two forwards and u and v to
-// 1e-4 absolute, the gradients to 1e-3 relative.
-#include <benchmark/benchmark.h>
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-#include <sys/resource.h>
-
+// at 3e-2 or more; see norm_error in common.hpp for why so loose, and why not the largest
+// difference). BENCH_TRAIN_VERBOSE=1 adds each parameter's gradient. (The weights after the first
+// Adam step would say little: that step moves every weight by about lr in the direction of its
+// gradient's sign, whatever its size.) The critic steps are checked the same way
+// (CriticFixture::check): one step from the same weights, spectral norm's u and v included, inputs
+// and alphas; the penalty and the critic loss must agree to 1e-4 relative, the scores of the first
+// two forwards and u and v to 1e-4 absolute, the gradients to 1e-3 relative.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -90,14 +84,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "common.hpp"               // benchmarks/common.hpp
 #include "common/wasserstein.hpp"   // examples/common: the critic losses of examples/wgan.cpp
 #include "common/wgan_critics.hpp"  // and its critics
 
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-#include <ATen/Version.h>
-#include <torch/torch.h>
-#include <torch/version.h>
-#endif
+using namespace bench;
 
 namespace ts = tessera;
 
@@ -156,11 +147,6 @@ struct Record {
   // and every buffer (BatchNorm's running statistics) after the iteration.
   std::map<std::string, std::vector<float>> grads, buffers;
 };
-
-template <class V>
-std::vector<float> to_vector(const V& v) {
-  return std::vector<float>(v.data(), v.data() + v.size());
-}
 
 // ---- tessera -----------------------------------------------------------------------------------
 // Every parameter's gradient, or every buffer's value, under prefix + its state_dict name.
@@ -322,16 +308,7 @@ struct TesseraCritic {
 
 // ---- libtorch ------------------------------------------------------------------------------------
 #ifdef TESSERA_BENCH_WITH_LIBTORCH
-namespace tn = torch::nn;
-
 // A Sequential under a name (`self.main` in the tutorial), or a bare one (the MLP GAN's nets).
-struct NamedSequentialImpl : tn::Module {
-  tn::Sequential body;
-  NamedSequentialImpl(const std::string& name, tn::Sequential s) : body(register_module(name, std::move(s))) {}
-  torch::Tensor forward(const torch::Tensor& x) { return body->forward(x); }
-};
-TORCH_MODULE(NamedSequential);
-
 struct TorchNet {
   std::shared_ptr<tn::Module> root;  // the state_dict names are root's
   tn::Sequential body;
@@ -378,44 +355,6 @@ TorchNet torch_d(const Dcgan*) {
                                       conv(512, 1, 4, 1, 0), tn::Sigmoid()));
 }
 
-// Copies every tessera parameter and buffer into the libtorch tensor of the same state_dict name;
-// the two must hold the same tensors.
-template <class Model>
-void copy_weights(const Model& from, TorchNet& to) {
-  torch::NoGradGuard no_grad;
-  auto params = to.root->named_parameters();
-  auto buffers = to.root->named_buffers();
-  std::size_t copied = 0, torch_count = 0;
-  for (const auto& p : params) torch_count += p.value().numel() > 0;
-  for (const auto& b : buffers) torch_count += b.key().find("num_batches_tracked") == std::string::npos;
-  for (const auto& e : from.tensors()) {
-    if (e.kind == ts::TensorEntry<float>::Kind::counter) continue;
-    torch::Tensor* t = e.kind == ts::TensorEntry<float>::Kind::parameter ? params.find(e.name) : buffers.find(e.name);
-    if (!t || std::size_t(t->numel()) != e.size()) {
-      std::fprintf(stderr, "bench_train: libtorch has no tensor %s of %zu values\n", e.name.c_str(), e.size());
-      std::exit(1);
-    }
-    t->copy_(torch::from_blob(e.value, {std::int64_t(e.size())}, torch::kFloat).view(t->sizes()));
-    ++copied;
-  }
-  if (copied != torch_count) {
-    std::fprintf(stderr, "bench_train: copied %zu tensors, libtorch has %zu\n", copied, torch_count);
-    std::exit(1);
-  }
-}
-
-template <ts::SingleShape S>
-std::vector<std::int64_t> torch_sizes(ts::index batch) {
-  std::vector<std::int64_t> s{batch};
-  for (auto d : S::dims) s.push_back(d);
-  return s;
-}
-
-std::vector<float> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
 // Every parameter's gradient, or every buffer's value (num_batches_tracked aside, which tessera
 // keeps as a counter), under prefix + its state_dict name.
 void record_torch_grads(const TorchNet& net, const std::string& prefix,
@@ -438,8 +377,8 @@ struct TorchGan {
 
   TorchGan(const TesseraGan<Gan>& from, ts::index batch)
       : g(torch_g(static_cast<const Gan*>(nullptr))), d(torch_d(static_cast<const Gan*>(nullptr))) {
-    copy_weights(from.g, g);
-    copy_weights(from.d, d);
+    copy_weights(from.g, *g.root);
+    copy_weights(from.d, *d.root);
     g.root->train();
     d.root->train();
     z = torch::from_blob(const_cast<float*>(from.in.z.data()), torch_sizes<typename Gan::G::Input>(batch),
@@ -569,7 +508,7 @@ struct TorchCritic {
 
   TorchCritic(const TesseraCritic<W>& from, ts::index batch)
       : d(torch_d(static_cast<const W*>(nullptr))) {
-    copy_weights(from.d, d);
+    copy_weights(from.d, *d.root);
     d.root->train();
     const auto sizes = torch_sizes<typename W::D::Input>(batch);
     real = torch::from_blob(const_cast<float*>(from.in.real.data()), sizes, torch::kFloat).clone();
@@ -618,56 +557,6 @@ struct TorchCritic {
   }
 };
 
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
-  return m;
-}
-// |libtorch - tessera| / |libtorch| in the 2-norm, for gradients. Both libraries compute in float
-// with different convolution algorithms (G(z) differs by about 3e-6), so a few pre-activations
-// within rounding of a (Leaky)ReLU's kink take the other slope in one library: at DCGAN batch 64
-// this moves dL/dG(z) by up to 1 % in a handful of samples and by about 3e-5 in all others
-// (measured per sample), 1.6e-3 to 3.8e-3 overall; which elements flip depends even on the
-// buffers' alignment (the MALLOC_* settings change it). In the same runs D's gradients agree to
-// 1e-6 to 1.3e-4 and the MLP GAN's to below 1e-6. A wrong backward gives differences of order 1.
-double norm_error(const std::vector<float>& lt, const std::vector<float>& ts) {
-  if (lt.size() != ts.size()) return INFINITY;
-  double d = 0, n = 0;
-  for (std::size_t i = 0; i < lt.size(); ++i) {
-    d += (double(lt[i]) - double(ts[i])) * (double(lt[i]) - double(ts[i]));
-    n += double(lt[i]) * double(lt[i]);
-  }
-  return n > 0 ? std::sqrt(d / n) : std::sqrt(d);
-}
-// The same over every tensor whose name starts with prefix, as one vector (both sides must have
-// the same names).
-double norm_error(const std::map<std::string, std::vector<float>>& lt,
-                  const std::map<std::string, std::vector<float>>& ts, const std::string& prefix) {
-  std::vector<float> a, b;
-  std::size_t seen = 0, seen_ts = 0;
-  for (const auto& [name, values] : lt) {
-    if (!name.starts_with(prefix)) continue;
-    ++seen;
-    const auto other = ts.find(name);
-    if (other == ts.end() || other->second.size() != values.size()) return INFINITY;
-    a.insert(a.end(), values.begin(), values.end());
-    b.insert(b.end(), other->second.begin(), other->second.end());
-  }
-  for (const auto& e : ts) seen_ts += e.first.starts_with(prefix);
-  return seen == seen_ts ? norm_error(a, b) : INFINITY;
-}
-double max_diff(const std::map<std::string, std::vector<float>>& lt,
-                const std::map<std::string, std::vector<float>>& ts) {
-  if (lt.size() != ts.size()) return INFINITY;
-  double m = 0;
-  for (const auto& [name, values] : lt) {
-    const auto other = ts.find(name);
-    if (other == ts.end()) return INFINITY;
-    m = std::max(m, max_diff(values, other->second));
-  }
-  return m;
-}
 #endif
 
 // ---- Fixtures: both sides of one (model, batch), made on first use -----------------------------
@@ -819,13 +708,6 @@ FixtureOf<W>& fixture(ts::index batch) {
   return *f;
 }
 
-// Minor page faults of the whole process so far (every thread).
-long minor_faults() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_minflt;
-}
-
 void set_counters(benchmark::State& state, ts::index batch, long faults) {
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["batch"] = double(batch);
@@ -873,104 +755,30 @@ void register_model(ts::index batch) {
 #endif
 }
 
-// The console reporter, which also keeps each run's real time per iteration for the table.
-class RecordingReporter : public benchmark::ConsoleReporter {
- public:
-  struct Key {
-    std::string model, batch;
-    bool operator<(const Key& o) const { return std::tie(model, batch) < std::tie(o.model, o.batch); }
-  };
-  struct Times {
-    std::vector<double> runs;  // ms, one per repetition when no aggregates are reported
-    double median = -1, mean = -1;
-    double best() const {
-      if (median >= 0) return median;
-      if (mean >= 0) return mean;
-      if (runs.empty()) return -1;
-      std::vector<double> r = runs;
-      std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(r.size() / 2), r.end());
-      return r[r.size() / 2];
-    }
-  };
-  std::map<Key, std::map<std::string, Times>> table;  // key -> library -> times
-  std::vector<Key> order;
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      // function_name is "<model>/<library>", args is the batch.
-      const std::string& fn = r.run_name.function_name;
-      const auto slash = fn.rfind('/');
-      if (slash == std::string::npos) continue;
-      const Key key{fn.substr(0, slash), r.run_name.args};
-      const std::string library = fn.substr(slash + 1);
-      const double ms = r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
-      if (!table.count(key)) order.push_back(key);
-      Times& t = table[key][library];
-      if (r.run_type == Run::RT_Iteration)
-        t.runs.push_back(ms);
-      else if (r.aggregate_name == "median")
-        t.median = ms;
-      else if (r.aggregate_name == "mean")
-        t.mean = ms;
-    }
+// The closing table: each workload's time and samples/s per library, and the speed-up.
+void print_table(const RecordingReporter& reporter) {
+  std::printf("\n%-20s %6s %12s %12s %16s %16s %18s\n", "model", "batch", "tessera ms",
+              "libtorch ms", "tessera samp/s", "libtorch samp/s", "speed-up (lt/ts)");
+  for (const auto& k : reporter.order) {
+    const double ts_ms = reporter.ms(k, "tessera"), lt_ms = reporter.ms(k, "libtorch");
+    const double batch = std::atof(k.batch.c_str());
+    char ts_s[32] = "-", lt_s[32] = "-", ts_r[32] = "-", lt_r[32] = "-", ratio[32] = "-";
+    if (ts_ms > 0) std::snprintf(ts_s, sizeof ts_s, "%.2f", ts_ms);
+    if (lt_ms > 0) std::snprintf(lt_s, sizeof lt_s, "%.2f", lt_ms);
+    if (ts_ms > 0) std::snprintf(ts_r, sizeof ts_r, "%.0f", batch * 1e3 / ts_ms);
+    if (lt_ms > 0) std::snprintf(lt_r, sizeof lt_r, "%.0f", batch * 1e3 / lt_ms);
+    if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
+    std::printf("%-20s %6s %12s %12s %16s %16s %18s\n", k.model.c_str(), k.batch.c_str(), ts_s,
+                lt_s, ts_r, lt_r, ratio);
   }
-
-  void PrintTable() const {
-    std::printf("\n%-20s %6s %12s %12s %16s %16s %18s\n", "model", "batch", "tessera ms",
-                "libtorch ms", "tessera samp/s", "libtorch samp/s", "speed-up (lt/ts)");
-    for (const Key& k : order) {
-      const auto& libs = table.at(k);
-      const double ts_ms = libs.count("tessera") ? libs.at("tessera").best() : -1;
-      const double lt_ms = libs.count("libtorch") ? libs.at("libtorch").best() : -1;
-      const double batch = std::atof(k.batch.c_str());
-      char ts_s[32] = "-", lt_s[32] = "-", ts_r[32] = "-", lt_r[32] = "-", ratio[32] = "-";
-      if (ts_ms > 0) std::snprintf(ts_s, sizeof ts_s, "%.2f", ts_ms);
-      if (lt_ms > 0) std::snprintf(lt_s, sizeof lt_s, "%.2f", lt_ms);
-      if (ts_ms > 0) std::snprintf(ts_r, sizeof ts_r, "%.0f", batch * 1e3 / ts_ms);
-      if (lt_ms > 0) std::snprintf(lt_r, sizeof lt_r, "%.0f", batch * 1e3 / lt_ms);
-      if (ts_ms > 0 && lt_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", lt_ms / ts_ms);
-      std::printf("%-20s %6s %12s %12s %16s %16s %18s\n", k.model.c_str(), k.batch.c_str(), ts_s,
-                  lt_s, ts_r, lt_r, ratio);
-    }
-    std::printf(
-        "(ms per iteration, a GAN's D step + G step or one critic step: the median over "
-        "repetitions when reported, else the "
-        "mean, else the median of the runs; samples/s = batch / time; speed-up > 1 means tessera "
-        "is faster)\n");
-  }
-};
+  std::printf(
+      "(ms per iteration, a GAN's D step + G step or one critic step: the median over "
+      "repetitions when reported, else the mean, else the median of the runs; samples/s = batch / "
+      "time; speed-up > 1 means tessera is faster)\n");
+}
 
 int main(int argc, char** argv) {
-  // Read before libtorch is touched: libtorch would otherwise set OpenMP to its own default.
-#if defined(_OPENMP)
-  const int threads = omp_get_max_threads();
-#else
-  const int threads = 1;  // a build without OpenMP runs tessera's own loops on one core
-#endif
-  benchmark::AddCustomContext("omp_threads", std::to_string(threads));
-  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
-#ifdef TESSERA_BENCH_WITH_LIBTORCH
-  torch::set_num_threads(threads);
-  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
-  benchmark::AddCustomContext("libtorch_threads", std::to_string(at::get_num_threads()));
-  {
-    // The "CPU capability usage" line: which vector kernels ATen dispatches to.
-    const std::string config = at::show_config();
-    const auto at = config.find("CPU capability usage: ");
-    if (at != std::string::npos) {
-      const auto from = at + std::string("CPU capability usage: ").size();
-      benchmark::AddCustomContext("libtorch_cpu_capability", config.substr(from, config.find('\n', from) - from));
-    }
-  }
-#else
-  benchmark::AddCustomContext("libtorch", "not found at configure time: tessera only");
-#endif
-  if (coretype)
-    std::fprintf(stderr, "bench_train: OPENBLAS_CORETYPE=%s is set; run under `env -u OPENBLAS_CORETYPE` "
-                         "to let OpenBLAS pick this CPU's kernels\n", coretype);
+  add_context("bench_train", threads());
 
   register_model<MlpGan>(100);
   register_model<Dcgan>(64);
@@ -982,7 +790,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintTable();
+  print_table(reporter);
   benchmark::Shutdown();
   return 0;
 }
