@@ -11,6 +11,7 @@
 #include "tessera/compose/sequential.hpp"
 #include "tessera/compose/ublock.hpp"
 #include "tessera/compose/unet.hpp"
+#include "tessera/core/convolution_algorithm.hpp"
 #include "tessera/core/device.hpp"
 #include "tessera/core/module.hpp"
 #include "tessera/core/random.hpp"

@@ -119,8 +119,10 @@ TEST_CASE("FashionScorer: FID against the test set it reads, as numpy computes i
   ts::FeatureMoments expected(FashionScorer::feature_count);
   for (ts::index i = 0; i < many.batch(); ++i) expected.add(features.data() + (i % 10) * 128, 1);
   CHECK(repeated.count == FashionScorer::chunk + 7);
-  CHECK((repeated.mean - expected.stats().mean).cwiseAbs().maxCoeff() < 1e-6);
-  CHECK((repeated.covariance - expected.stats().covariance).cwiseAbs().maxCoeff() < 1e-6);
+  // A chunk and ten images are different convolution problems: the chunk's may run Winograd's
+  // algorithm (ts::ConvolutionAlgorithm), whose rounding moves the features by about 1e-6.
+  CHECK((repeated.mean - expected.stats().mean).cwiseAbs().maxCoeff() < 1e-5);
+  CHECK((repeated.covariance - expected.stats().covariance).cwiseAbs().maxCoeff() < 1e-5);
 }
 
 TEST_CASE("FashionScorer: class accuracy is the fraction classified as labelled",

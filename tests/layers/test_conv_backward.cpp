@@ -1,18 +1,17 @@
 // Backward of Conv2d and ConvTranspose2d: finite differences in double (the im2col path), float
 // (oneDNN where it is built in) against double on the same weights and inputs, accumulation into
-// the gradients, a frozen model, and PyTorch's gradients from
+// the gradients, a frozen model, oneDNN's Winograd algorithm, and PyTorch's gradients from
 // tests/fixtures/conv_grad_*.safetensors (written by tests/fixtures/make_conv_grad_fixtures.py).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <sstream>
 #include <string>
-#include <type_traits>
-#include <vector>
-
+#include <tessera/core/convolution_algorithm.hpp>
 #include <tessera/layers/conv2d.hpp>
 #include <tessera/layers/conv_transpose2d.hpp>
+#include <type_traits>
+#include <vector>
 
 #include "../support/fixtures.hpp"
 #include "../support/gradcheck.hpp"
@@ -342,6 +341,120 @@ TEST_CASE("Conv2d and ConvTranspose2d reuse reordered copies only while they hol
   check_fresh_copies<false>();
   check_fresh_copies<true>();
 }
+
+// ---- Winograd's algorithm for 3x3 stride-1 convolutions ------------------------------------
+#ifdef TESSERA_HAVE_DNNL
+// The process's setting for the test's duration.
+struct AlgorithmSetting {
+  explicit AlgorithmSetting(ts::ConvolutionAlgorithm a) { ts::set_convolution_algorithm(a); }
+  ~AlgorithmSetting() { ts::set_convolution_algorithm(ts::ConvolutionAlgorithm::fastest); }
+};
+
+// One forward and backward of a fresh float plan under a setting: y, dx, dw and db, in that order.
+std::vector<std::vector<float>> conv_results(const ts::ops::WindowGeometry& g, index n,
+                                             ts::ConvolutionAlgorithm setting,
+                                             const std::vector<float>& x,
+                                             const std::vector<float>& w,
+                                             const std::vector<float>& b,
+                                             const std::vector<float>& dy) {
+  const AlgorithmSetting scope(setting);
+  ts::ops::ConvPlan<ts::Cpu, float> plan;
+  std::vector<float> y(dy.size()), dx(x.size()), dw(w.size(), 0.f), db(b.size(), 0.f);
+  ts::ops::conv2d_forward<float>(ts::Cpu{}, plan, g, x.data(), w.data(), b.data(), y.data(), n,
+                                 nullptr);
+  ts::ops::conv2d_backward<float>(ts::Cpu{}, plan, g, x.data(), w.data(), dy.data(), dx.data(),
+                                  dw.data(), db.data(), n, nullptr);
+  return {y, dx, dw, db};
+}
+
+// What double (im2col + GEMM) gives for the same values: y, dx, dw and db.
+std::vector<std::vector<double>> conv_reference(const ts::ops::WindowGeometry& g, index n,
+                                                const std::vector<float>& x,
+                                                const std::vector<float>& w,
+                                                const std::vector<float>& b,
+                                                const std::vector<float>& dy) {
+  ts::ops::ConvPlan<ts::Cpu, double> plan;
+  std::vector<double> scratch(std::size_t(n) *
+                              ts::ops::ConvPlan<ts::Cpu, double>::scratch(g, false));
+  const std::vector<double> xd(x.begin(), x.end()), wd(w.begin(), w.end()), bd(b.begin(), b.end()),
+      dyd(dy.begin(), dy.end());
+  std::vector<double> y(dy.size()), dx(x.size()), dw(w.size(), 0.0), db(b.size(), 0.0);
+  ts::ops::conv2d_forward<double>(ts::Cpu{}, plan, g, xd.data(), wd.data(), bd.data(), y.data(), n,
+                                  scratch.data());
+  ts::ops::conv2d_backward<double>(ts::Cpu{}, plan, g, xd.data(), wd.data(), dyd.data(), dx.data(),
+                                   dw.data(), db.data(), n, scratch.data());
+  return {y, dx, dw, db};
+}
+
+TEST_CASE("Conv2d runs Winograd's algorithm only where chosen, and it agrees with double") {
+  // oneDNN has Winograd's F(4x4, 3x3) in float for AVX-512 (avx512_core) CPUs only.
+  const bool has_winograd =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  const auto run = [&](const ts::ops::WindowGeometry& g, index n) {
+    ts::Generator rng(5);
+    const auto x = normal_values<float>(std::size_t(n) * g.in_channels * g.in_h * g.in_w, rng);
+    const auto w = normal_values<float>(
+        std::size_t(g.out_channels) * g.in_channels * g.kernel * g.kernel, rng);
+    const auto b = normal_values<float>(std::size_t(g.out_channels), rng);
+    const auto dy = normal_values<float>(std::size_t(n) * g.out_channels * g.out_h * g.out_w, rng);
+    struct Results {
+      std::vector<std::vector<float>> direct, winograd, fastest;
+      std::vector<std::vector<double>> reference;
+    };
+    return Results{conv_results(g, n, ts::ConvolutionAlgorithm::direct, x, w, b, dy),
+                   conv_results(g, n, ts::ConvolutionAlgorithm::winograd, x, w, b, dy),
+                   conv_results(g, n, ts::ConvolutionAlgorithm::fastest, x, w, b, dy),
+                   conv_reference(g, n, x, w, b, dy)};
+  };
+  const char* names[] = {"y", "dx", "dw", "db"};
+
+  SECTION(
+      "3x3 stride 1: Winograd when asked for, close to double; fastest keeps small ones direct") {
+    // 32 channels each way, 12x12 with padding 1: 2 x 32 x 32 x 144 x 9 x 2 = 5.3 MFLOP per sample.
+    constexpr ts::ops::WindowGeometry g{32, 12, 12, 32, 12, 12, 3, 1, 1, 1};
+    const auto r = run(g, 2);
+    for (int i = 0; i < 4; ++i) {
+      INFO(names[i]);
+      check_close(std::string("direct ") + names[i], r.direct[i].data(), r.reference[i].data(),
+                  r.direct[i].size(), 1e-4, 1e-4);
+      check_close(std::string("winograd ") + names[i], r.winograd[i].data(), r.reference[i].data(),
+                  r.winograd[i].size(), 1e-4, 1e-4);
+      // Below 100 MFLOP the fastest setting does not time Winograd: the direct algorithm's bits.
+      CHECK(r.fastest[i] == r.direct[i]);
+    }
+    // Winograd's rounding differs from the direct algorithm's: it ran (y, dx and dw; db is a sum
+    // of dy in both).
+    if (has_winograd)
+      for (int i = 0; i < 3; ++i) {
+        INFO(names[i]);
+        CHECK(r.winograd[i] != r.direct[i]);
+      }
+  }
+  SECTION("fastest on a problem worth timing: either algorithm, close to double, chosen once") {
+    // 64 channels each way, 48x48 with padding 1: 170 MFLOP, so both algorithms are timed.
+    constexpr ts::ops::WindowGeometry g{64, 48, 48, 64, 48, 48, 3, 1, 1, 1};
+    const auto r = run(g, 1);
+    for (int i = 0; i < 4; ++i) {
+      INFO(names[i]);
+      check_close(std::string("fastest ") + names[i], r.fastest[i].data(), r.reference[i].data(),
+                  r.fastest[i].size(), 1e-4, 1e-4);
+    }
+    // Another plan of the same problem takes the choice made for the first: the same bits.
+    CHECK(run(g, 1).fastest == r.fastest);
+  }
+  SECTION("stride 2: never Winograd") {
+    constexpr ts::ops::WindowGeometry g{32, 12, 12, 32, 6, 6, 3, 2, 1, 1};
+    const auto r = run(g, 2);
+    for (int i = 0; i < 4; ++i) {
+      INFO(names[i]);
+      CHECK(r.winograd[i] == r.direct[i]);
+      check_close(std::string("winograd setting ") + names[i], r.winograd[i].data(),
+                  r.reference[i].data(), r.winograd[i].size(), 1e-4, 1e-4);
+    }
+  }
+}
+#endif
 
 // ---- PyTorch's gradients -------------------------------------------------------------------
 

@@ -8,21 +8,31 @@
 // and the weight gradient's the output gradient the data gradient's reordered, where they want
 // the same layout (about a third of the activation-sized reorders of a training step). Measured
 // here at two to three times the speed of im2col + GEMM, forward and backward, except on tiny
-// inputs (DCGAN's 1x1 -> 4x4 first layer). Written on oneDNN's C API (dnnl.h): the C++ one
+// inputs (DCGAN's 1x1 -> 4x4 first layer). A 3x3 stride-1 convolution may run Winograd's
+// algorithm instead of the direct one, each direction where it measured faster (see
+// tessera/core/convolution_algorithm.hpp). Written on oneDNN's C API (dnnl.h): the C++ one
 // (dnnl.hpp) is all inline code and cost about 0.4 s of parsing, and more of code generation, in
 // every translation unit that includes tessera.
 #pragma once
 
 #include <dnnl.h>
 
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <initializer_list>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tessera/core/convolution_algorithm.hpp"
 #include "tessera/core/shape.hpp"
 #include "tessera/ops/window.hpp"
 
@@ -326,19 +336,104 @@ class DnnlConvPlan {
     return step;
   }
 
+  // Winograd's algorithm (oneDNN's F(4x4, 3x3)) is a candidate for a 3x3 stride-1 convolution,
+  // unless the process asked for direct ones; the fastest setting times it only from 100 MFLOP:
+  // below that the difference is a few microseconds.
+  enum class Direction { forward, backward_data, backward_weights };
+  bool winograd_candidate(const WindowGeometry& g) const {
+    const ConvolutionAlgorithm setting = convolution_algorithm();
+    if (transposed_ || g.kernel != 3 || g.stride != 1 || g.dilation != 1 ||
+        setting == ConvolutionAlgorithm::direct)
+      return false;
+    const double flops = 2.0 * double(batch_) * g.out_channels * g.out_h * g.out_w * g.in_channels *
+                         g.kernel * g.kernel;
+    return setting == ConvolutionAlgorithm::winograd || flops >= 1e8;
+  }
+  // One direction's primitive descriptor: `init` gives its descriptor for an algorithm. The
+  // direct algorithm, or Winograd's where it is a candidate, oneDNN has it for these shapes and
+  // the setting asks for it or it measured at least 10% faster: timed once per problem and
+  // process, and remembered.
+  template <class Init>
+  dnnl_c::PrimitiveDesc choose_pd(Direction direction, const WindowGeometry& g, const Init& init,
+                                  const_dnnl_primitive_desc_t hint) {
+    dnnl_c::PrimitiveDesc direct = make_pd(init(dnnl_convolution_direct), hint);
+    if (!winograd_candidate(g)) return direct;
+    const dnnl_convolution_desc_t d = init(dnnl_convolution_winograd);
+    dnnl_c::PrimitiveDesc winograd;
+    if (dnnl_primitive_desc_create(winograd.out(), &d, nullptr, engine_.get(), hint) !=
+        dnnl_success)
+      return direct;  // not implemented for this CPU or these shapes
+    if (convolution_algorithm() == ConvolutionAlgorithm::winograd) return winograd;
+    using Problem = std::array<index, 10>;
+    const Problem problem{index(direction), batch_,  g.in_channels, g.in_h,    g.in_w,
+                          g.out_channels,   g.out_h, g.out_w,       g.padding, with_bias_};
+    static std::mutex mutex;
+    static std::map<Problem, bool> faster;  // Winograd's, by problem
+    const std::lock_guard lock(mutex);
+    auto [known, added] = faster.try_emplace(problem, false);
+    if (added) known->second = seconds(winograd, direction) < 0.9 * seconds(direct, direction);
+    return known->second ? std::move(winograd) : std::move(direct);
+  }
+  // The best of two runs of pd's primitive, after one that generates its code and touches the
+  // memory, on zeroed memories of its own.
+  double seconds(const dnnl_c::PrimitiveDesc& pd, Direction direction) {
+    struct Arg {
+      int arg;
+      dnnl_query_t what;
+      int index;
+    };
+    const std::vector<Arg> args =
+        direction == Direction::forward
+            ? std::vector<Arg>{{DNNL_ARG_SRC, dnnl_query_src_md, 0},
+                               {DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0},
+                               {DNNL_ARG_BIAS, dnnl_query_weights_md, 1},
+                               {DNNL_ARG_DST, dnnl_query_dst_md, 0}}
+        : direction == Direction::backward_data
+            ? std::vector<Arg>{{DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md, 0},
+                               {DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0},
+                               {DNNL_ARG_DIFF_SRC, dnnl_query_diff_src_md, 0}}
+            : std::vector<Arg>{{DNNL_ARG_SRC, dnnl_query_src_md, 0},
+                               {DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md, 0},
+                               {DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md, 0},
+                               {DNNL_ARG_DIFF_BIAS, dnnl_query_diff_weights_md, 1}};
+    Step step = step_of(pd);
+    for (const Arg& a : args) {
+      const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd.get(), a.what, a.index);
+      if (!md || md->ndims == 0) continue;  // no bias
+      const dnnl_memory_t m =
+          step.own.emplace_back(dnnl_c::memory(*md, engine_.get(), DNNL_MEMORY_ALLOCATE)).get();
+      std::memset(dnnl_c::data_of(m), 0, dnnl_memory_desc_get_size(md));
+      step.args.push_back({a.arg, m});
+    }
+    double best = INFINITY;
+    for (int run = 0; run < 3; ++run) {
+      const auto start = std::chrono::steady_clock::now();
+      dnnl_c::check(dnnl_primitive_execute(step.primitive.get(), stream_.get(),
+                                           int(step.args.size()), step.args.data()),
+                    "primitive_execute");
+      dnnl_c::check(dnnl_stream_wait(stream_.get()), "stream_wait");
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (run > 0) best = std::min(best, took.count());
+    }
+    return best;
+  }
+
   Step plan_forward(const WindowGeometry& g) {
     const Window w = window(g);
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
-    dnnl_convolution_desc_t d;
-    dnnl_c::check(
-        transposed_ ? dnnl_dilated_deconvolution_forward_desc_init(
-                          &d, dnnl_forward_training, dnnl_deconvolution_direct, &w.src, &w.weights,
-                          bias, &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r)
-                    : dnnl_dilated_convolution_forward_desc_init(
-                          &d, dnnl_forward_training, dnnl_convolution_direct, &w.src, &w.weights,
-                          bias, &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r),
-        "convolution_forward_desc_init");
-    forward_pd_ = make_pd(d, nullptr);
+    const auto init = [&](dnnl_alg_kind_t algorithm) {
+      dnnl_convolution_desc_t d;
+      dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_forward_desc_init(
+                                      &d, dnnl_forward_training, dnnl_deconvolution_direct, &w.src,
+                                      &w.weights, bias, &w.dst, w.strides, w.dilates, w.padding_l,
+                                      w.padding_r)
+                                : dnnl_dilated_convolution_forward_desc_init(
+                                      &d, dnnl_forward_training, algorithm, &w.src, &w.weights,
+                                      bias, &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r),
+                    "convolution_forward_desc_init");
+      return d;
+    };
+    forward_pd_ = choose_pd(Direction::forward, g, init, nullptr);
     Step step = step_of(forward_pd_);
     input(step, DNNL_ARG_SRC, query(forward_pd_, dnnl_query_src_md), src_, src_md_);
     input(step, DNNL_ARG_WEIGHTS, query(forward_pd_, dnnl_query_weights_md), weights_, weights_md_);
@@ -350,15 +445,19 @@ class DnnlConvPlan {
 
   Step plan_backward_data(const WindowGeometry& g) {
     const Window w = window(g);
-    dnnl_convolution_desc_t d;
-    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_data_desc_init(
-                                    &d, dnnl_deconvolution_direct, &w.src, &w.weights, &w.dst,
-                                    w.strides, w.dilates, w.padding_l, w.padding_r)
-                              : dnnl_dilated_convolution_backward_data_desc_init(
-                                    &d, dnnl_convolution_direct, &w.src, &w.weights, &w.dst,
-                                    w.strides, w.dilates, w.padding_l, w.padding_r),
-                  "convolution_backward_data_desc_init");
-    const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
+    const auto init = [&](dnnl_alg_kind_t algorithm) {
+      dnnl_convolution_desc_t d;
+      dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_data_desc_init(
+                                      &d, dnnl_deconvolution_direct, &w.src, &w.weights, &w.dst,
+                                      w.strides, w.dilates, w.padding_l, w.padding_r)
+                                : dnnl_dilated_convolution_backward_data_desc_init(
+                                      &d, algorithm, &w.src, &w.weights, &w.dst, w.strides,
+                                      w.dilates, w.padding_l, w.padding_r),
+                    "convolution_backward_data_desc_init");
+      return d;
+    };
+    const dnnl_c::PrimitiveDesc pd =
+        choose_pd(Direction::backward_data, g, init, forward_pd_.get());
     Step step = step_of(pd);
     input(step, DNNL_ARG_DIFF_DST, query(pd, dnnl_query_diff_dst_md), diff_dst_, dst_md_);
     input(step, DNNL_ARG_WEIGHTS, query(pd, dnnl_query_weights_md), weights_, weights_md_);
@@ -369,15 +468,19 @@ class DnnlConvPlan {
   Step plan_backward_weights(const WindowGeometry& g) {
     const Window w = window(g);
     const dnnl_memory_desc_t* bias = with_bias_ ? &bias_md_ : nullptr;
-    dnnl_convolution_desc_t d;
-    dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_weights_desc_init(
-                                    &d, dnnl_deconvolution_direct, &w.src, &w.weights, bias, &w.dst,
-                                    w.strides, w.dilates, w.padding_l, w.padding_r)
-                              : dnnl_dilated_convolution_backward_weights_desc_init(
-                                    &d, dnnl_convolution_direct, &w.src, &w.weights, bias, &w.dst,
-                                    w.strides, w.dilates, w.padding_l, w.padding_r),
-                  "convolution_backward_weights_desc_init");
-    const dnnl_c::PrimitiveDesc pd = make_pd(d, forward_pd_.get());
+    const auto init = [&](dnnl_alg_kind_t algorithm) {
+      dnnl_convolution_desc_t d;
+      dnnl_c::check(transposed_ ? dnnl_dilated_deconvolution_backward_weights_desc_init(
+                                      &d, dnnl_deconvolution_direct, &w.src, &w.weights, bias,
+                                      &w.dst, w.strides, w.dilates, w.padding_l, w.padding_r)
+                                : dnnl_dilated_convolution_backward_weights_desc_init(
+                                      &d, algorithm, &w.src, &w.weights, bias, &w.dst, w.strides,
+                                      w.dilates, w.padding_l, w.padding_r),
+                    "convolution_backward_weights_desc_init");
+      return d;
+    };
+    const dnnl_c::PrimitiveDesc pd =
+        choose_pd(Direction::backward_weights, g, init, forward_pd_.get());
     Step step = step_of(pd);
     input(step, DNNL_ARG_SRC, query(pd, dnnl_query_src_md), src_, src_md_);
     input(step, DNNL_ARG_DIFF_DST, query(pd, dnnl_query_diff_dst_md), diff_dst_, dst_md_);
