@@ -50,6 +50,10 @@
 //     with Adam(lr 2e-4, betas (0.5, 0.999)) for each network. tessera adds the two gradients at
 //     G's output itself (the example's way); libtorch sums the losses and calls backward once.
 //
+// tessera's convolutions run in the process's default setting (ts::ConvolutionAlgorithm::fastest:
+// Winograd's algorithm for the 3x3 stride-1 ones where it timed faster, on the first step);
+// TESSERA_CONVOLUTION_ALGORITHM=direct gives the direct algorithm's times.
+//
 // Fairness: both sides are float32 and use every OpenMP thread (torch::set_num_threads to the
 // thread count tessera's OpenMP uses); inputs, labels and targets are made once (nothing is loaded
 // or drawn in a timed step except Dropout's masks, on both sides); the models are built once and

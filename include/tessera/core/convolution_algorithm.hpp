@@ -1,17 +1,17 @@
 // Which algorithms the CPU's float convolutions may run: one setting for the process.
 //   tessera::set_convolution_algorithm(tessera::ConvolutionAlgorithm::direct);  // reproducible
-//   bits
 // or, for any program, TESSERA_CONVOLUTION_ALGORITHM=direct (or fastest, winograd) in the
 // environment: the starting value, read when a convolution first asks for it unless the program
 // set one before (an unknown value is an error then, naming the variable).
 // fastest (the default): a 3x3 stride-1 convolution (dilation 1, not transposed) of 100 MFLOP or
 //   more runs Winograd's algorithm where oneDNN has it for this CPU (F(4x4, 3x3), AVX-512) and it
 //   measured at least 10% faster than the direct algorithm for that problem and direction
-//   (forward, data gradient, weight gradient). Each problem is timed once per process, on memory
-//   of its own, when the first plan that needs it is made, and the choice is kept for every later
-//   plan. Winograd's results differ from the direct algorithm's by a few 1e-6 relative (2-norm),
-//   as float rounding does; since the choice comes from timing, two processes may choose
-//   differently and so differ in the last bits.
+//   (forward, data gradient, weight gradient). Each problem is timed once per process (one run
+//   of each after a warm-up, on a buffer the measurements keep), when the first plan that needs
+//   it is made, and the choice is kept for every later plan: the first step of a U-Net 572 takes
+//   about 13 s longer (docs/performance.md). Winograd's results differ from the direct
+//   algorithm's by a few 1e-6 relative (2-norm), as float rounding does; since the choice comes
+//   from timing, two processes may choose differently and so differ in the last bits.
 // direct: every convolution runs the direct algorithm (or im2col + GEMM): results do not depend
 //   on timing.
 // winograd: every convolution that Winograd's algorithm can run does, whatever its size or speed

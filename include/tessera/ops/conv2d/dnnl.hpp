@@ -22,7 +22,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <initializer_list>
 #include <map>
@@ -374,8 +373,10 @@ class DnnlConvPlan {
     if (added) known->second = seconds(winograd, direction) < 0.9 * seconds(direct, direction);
     return known->second ? std::move(winograd) : std::move(direct);
   }
-  // The best of two runs of pd's primitive, after one that generates its code and touches the
-  // memory, on zeroed memories of its own.
+  // The time of one run of pd's primitive, after one that generates its code and touches the
+  // memory, on memory of the measurements'. One timed run: the choice asks for a clear difference
+  // (10%), and every run adds to the cost of the first step (tens of milliseconds per layer and
+  // direction in the U-Net 572). Called under choose_pd's lock.
   double seconds(const dnnl_c::PrimitiveDesc& pd, Direction direction) {
     struct Arg {
       int arg;
@@ -396,26 +397,42 @@ class DnnlConvPlan {
                                {DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md, 0},
                                {DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md, 0},
                                {DNNL_ARG_DIFF_BIAS, dnnl_query_diff_weights_md, 1}};
-    Step step = step_of(pd);
+    // One buffer for all measurements, zeroed when it grows and kept for the process (the largest
+    // problem's tensors; the U-Net 572's: about 200 MB): fresh memory for each would cost more
+    // in page faults than the runs themselves (300 ms for 170 MB on the development VM).
+    static std::vector<float> buffer;
+    constexpr std::size_t align = 16;  // floats: 64 bytes
+    std::vector<const dnnl_memory_desc_t*> mds;
+    std::size_t floats = align;
     for (const Arg& a : args) {
       const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd.get(), a.what, a.index);
-      if (!md || md->ndims == 0) continue;  // no bias
-      const dnnl_memory_t m =
-          step.own.emplace_back(dnnl_c::memory(*md, engine_.get(), DNNL_MEMORY_ALLOCATE)).get();
-      std::memset(dnnl_c::data_of(m), 0, dnnl_memory_desc_get_size(md));
-      step.args.push_back({a.arg, m});
+      mds.push_back(md && md->ndims > 0 ? md : nullptr);  // null: no bias
+      if (mds.back())
+        floats += (dnnl_memory_desc_get_size(md) / sizeof(float) + align) / align * align;
     }
-    double best = INFINITY;
-    for (int run = 0; run < 3; ++run) {
+    if (buffer.size() < floats) {
+      buffer = {};  // release before growing
+      buffer.resize(floats);
+    }
+    float* next =
+        buffer.data() + (align - std::uintptr_t(buffer.data()) / sizeof(float) % align) % align;
+    Step step = step_of(pd);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (!mds[i]) continue;
+      step.args.push_back(
+          {args[i].arg, step.own.emplace_back(dnnl_c::memory(*mds[i], engine_.get(), next)).get()});
+      next += (dnnl_memory_desc_get_size(mds[i]) / sizeof(float) + align) / align * align;
+    }
+    std::chrono::duration<double> took{};
+    for (int run = 0; run < 2; ++run) {
       const auto start = std::chrono::steady_clock::now();
       dnnl_c::check(dnnl_primitive_execute(step.primitive.get(), stream_.get(),
                                            int(step.args.size()), step.args.data()),
                     "primitive_execute");
       dnnl_c::check(dnnl_stream_wait(stream_.get()), "stream_wait");
-      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-      if (run > 0) best = std::min(best, took.count());
+      took = std::chrono::steady_clock::now() - start;
     }
-    return best;
+    return took.count();
   }
 
   Step plan_forward(const WindowGeometry& g) {
