@@ -17,10 +17,8 @@
 
 #include <dnnl.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -398,8 +396,9 @@ class DnnlConvPlan {
                                {DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md, 0},
                                {DNNL_ARG_DIFF_BIAS, dnnl_query_diff_weights_md, 1}};
     // One buffer for all measurements, zeroed when it grows and kept for the process (the largest
-    // problem's tensors; the U-Net 572's: about 200 MB): fresh memory for each would cost more
-    // in page faults than the runs themselves (300 ms for 170 MB on the development VM).
+    // problem's tensors, about 170 MB for the U-Net 572): fresh tensors for each problem cost more
+    // in page faults than the runs themselves (14.6 s in the U-Net 572's first step on the
+    // development VM).
     static std::vector<float> buffer;
     constexpr std::size_t align = 16;  // floats: 64 bytes
     std::vector<const dnnl_memory_desc_t*> mds;
