@@ -2,16 +2,18 @@
 // (oneDNN where it is built in) against double on the same weights and inputs, accumulation into
 // the gradients, a frozen model, oneDNN's Winograd algorithm, and PyTorch's gradients from
 // tests/fixtures/conv_grad_*.safetensors (written by tests/fixtures/make_conv_grad_fixtures.py).
-#include <algorithm>
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <vector>
+
 #include <tessera/core/convolution_algorithm.hpp>
 #include <tessera/layers/conv2d.hpp>
 #include <tessera/layers/conv_transpose2d.hpp>
-#include <type_traits>
-#include <vector>
 
 #include "../support/fixtures.hpp"
 #include "../support/gradcheck.hpp"
