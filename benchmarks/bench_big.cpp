@@ -843,7 +843,7 @@ void print_table(const RecordingReporter& reporter) {
 }
 
 int main(int argc, char** argv) {
-  const int threads = bench::threads();  // before libtorch is touched
+  const int threads = ts::num_threads();  // before libtorch is touched
   // --check_only is ours; Google Benchmark gets the rest.
   int kept = 1;
   for (int i = 1; i < argc; ++i) {

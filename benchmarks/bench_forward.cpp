@@ -247,7 +247,7 @@ void print_table(const RecordingReporter& reporter) {
 }
 
 int main(int argc, char** argv) {
-  add_context("bench_forward", threads());
+  add_context("bench_forward", ts::num_threads());
 
   register_model<DcganG>(64);
   register_model<DcganG>(16);

@@ -778,7 +778,7 @@ void print_table(const RecordingReporter& reporter) {
 }
 
 int main(int argc, char** argv) {
-  add_context("bench_train", threads());
+  add_context("bench_train", ts::num_threads());
 
   register_model<MlpGan>(100);
   register_model<Dcgan>(64);

@@ -5,9 +5,6 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -31,19 +28,10 @@ namespace bench {
 
 namespace ts = tessera;
 
-// The OpenMP thread count, read before libtorch is touched (libtorch would otherwise set OpenMP to
-// its own default); a build without OpenMP runs tessera's own loops on one core.
-inline int threads() {
-#if defined(_OPENMP)
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 // The run's context lines: threads, OPENBLAS_CORETYPE, libtorch's version, threads and CPU
-// capability; libtorch gets `threads` threads. `program` names the benchmark in the warning given
-// when OPENBLAS_CORETYPE is set.
+// capability; libtorch gets `threads` threads (tessera::num_threads(), read in main before
+// libtorch is touched: libtorch would otherwise set OpenMP to its own default). `program` names the
+// benchmark in the warning given when OPENBLAS_CORETYPE is set.
 inline void add_context(const char* program, int threads) {
   benchmark::AddCustomContext("omp_threads", std::to_string(threads));
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
